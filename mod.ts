@@ -1,0 +1,60 @@
+/**
+ * Redis Streams consumers that recover on their own when a peer dies or stalls.
+ *
+ * A load-balancer stream (LBS) hands data streams out round robin; each owner
+ * holds a heartbeated lock per stream; when a lock expires the other consumers
+ * hear of it at once (keyspace events, and a sweeper that does not depend on
+ * them) and one claims the stream. Each owned stream is an XState actor.
+ *
+ * @example Consume a service's streams and take over expired ones
+ * ```ts
+ * import { createClient } from "redis";
+ * import { createStreamClient, NotificationType } from "@rsc/redis-stream-client";
+ *
+ * const redis = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const client = createStreamClient(redis, "orders");
+ * for await (const n of await client.init()) {
+ *   if (n.type === NotificationType.StreamAdded) console.log("own", n.payload.dataStreamName);
+ *   if (n.type === NotificationType.StreamExpired) await client.claim(n.payload).catch(() => {});
+ * }
+ * ```
+ * @module
+ */
+export { type ClaimResult, createStreamClient, fencedWrite, StreamClient } from "./src/client.ts";
+export { addStream } from "./src/producer.ts";
+export { type LbsInfo, type Notification, NotificationType } from "./src/notifications.ts";
+export {
+  DEFAULTS,
+  type KeyspaceConfigMode,
+  type RetryOptions,
+  type StreamClientOptions,
+} from "./src/options.ts";
+export type { Logger, MetricsRecorder } from "./src/observability.ts";
+export type { StreamOwnership } from "./src/ownership.ts";
+export {
+  AlreadyClaimedError,
+  ClientClosedError,
+  type LbsEntryProblem,
+  MalformedLbsEntryError,
+  OwnershipLostError,
+  StreamNotOwnedError,
+  StreamNotPendingError,
+} from "./src/errors.ts";
+export { decodeLbsEntry, encodeLbsEntry, type LbsAssignment } from "./src/lbs_entry.ts";
+export { streamMachine, supervisorMachine } from "./src/machines/public.ts";
+export type {
+  LossReason,
+  StreamContext,
+  StreamEvent,
+  StreamInput,
+  StreamReport,
+} from "./src/machines/stream_types.ts";
+export {
+  expiredEventChannel,
+  lbsDeadLetterKey,
+  lbsGroupName,
+  lbsStreamKey,
+  lockKey,
+  orphanChannel,
+} from "./src/keys.ts";
+export * from "./src/messages/mod.ts";

@@ -1,0 +1,109 @@
+/**
+ * Reads the LBS through the service's consumer group, so entries spread
+ * round robin over consumers, and turns each into an owned stream.
+ *
+ * It reads only as many entries as the notification queue has room for, so a
+ * slow reader of the iterator pauses it and unread entries wait in Redis.
+ * Blocking reads use their own connection so they never delay heartbeats.
+ */
+import { type CallbackActorLogic, fromCallback } from "xstate";
+import type { Acquisition } from "../acquisition.ts";
+import type { RedisClient } from "../redis/client.ts";
+import type { ClientRuntime } from "../runtime.ts";
+import { assignEntry } from "./assign_entry.ts";
+import { backoffDelay, pause } from "./backoff.ts";
+import { withDeadline } from "./deadline.ts";
+import { streamMessages } from "../redis/stream_reply.ts";
+import { ensureGroup } from "./startup.ts";
+
+export type LbsReaderEvent =
+  | { type: "STREAM_ACQUIRED"; acquisition: Acquisition }
+  | { type: "READER_FAILED"; source: string; error: unknown };
+
+export const lbsReaderActor: CallbackActorLogic<{ type: "noop" }, ClientRuntime> = fromCallback(
+  ({ input: runtime, sendBack }) => {
+    const stop = new AbortController();
+    void readLoop(runtime, stop.signal, (event: LbsReaderEvent) => sendBack(event));
+    return () => stop.abort();
+  },
+);
+
+async function readLoop(
+  runtime: ClientRuntime,
+  signal: AbortSignal,
+  emit: (event: LbsReaderEvent) => void,
+): Promise<void> {
+  const { options, queue } = runtime;
+  const blocking = runtime.redis.duplicate() as RedisClient;
+  blocking.on("error", () => {/* reported through the failed read below */});
+  signal.addEventListener("abort", () => {
+    if (blocking.isOpen) blocking.destroy();
+  }, { once: true });
+  let failures = 0;
+  // connect() keeps retrying while Redis is down, so it is awaited under a deadline
+  // inside the loop: an unreachable Redis spends the retry budget like a failed read.
+  const connected = blocking.connect();
+  connected.catch(() => {});
+  try {
+    while (!signal.aborted) {
+      if (!(await queue.waitForRoom(signal))) break;
+      try {
+        await withDeadline(connected, readDeadlineMs(runtime), "connecting the LBS reader");
+        const entries = await readBatch(
+          runtime,
+          blocking,
+          Math.min(options.lbsBatchSize, queue.room),
+        );
+        failures = 0;
+        const acquired = await Promise.all(
+          entries.map(({ id, message }) => assignEntry(runtime, id, message, "lbs")),
+        );
+        for (const acquisition of acquired) {
+          if (acquisition && !signal.aborted) emit({ type: "STREAM_ACQUIRED", acquisition });
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        failures += 1;
+        const budget = options.retry.maxRetries;
+        options.logger.warn("LBS read failed; retrying", {
+          attempt: failures,
+          error: String(error),
+        });
+        if (budget !== -1 && failures > budget) {
+          emit({ type: "READER_FAILED", source: "lbs-reader", error });
+          return;
+        }
+        await pause(backoffDelay(failures - 1, options.retry), signal);
+        // A Redis that restarted without persistence lost the LBS and its group.
+        if (String((error as Error)?.message).includes("NOGROUP")) {
+          await ensureGroup(runtime, "0").catch(() => {});
+        }
+      }
+    }
+  } catch (error) {
+    if (!signal.aborted) emit({ type: "READER_FAILED", source: "lbs-reader", error });
+  } finally {
+    if (blocking.isOpen) blocking.destroy();
+  }
+}
+
+async function readBatch(runtime: ClientRuntime, blocking: RedisClient, count: number) {
+  const { options } = runtime;
+  const timeoutMs = readDeadlineMs(runtime);
+  const reply = await withDeadline(
+    blocking.withCommandOptions({ timeout: timeoutMs }).xReadGroup(
+      runtime.lbsGroup,
+      runtime.consumerId,
+      { key: runtime.lbsStream, id: ">" },
+      { COUNT: count, BLOCK: options.lbsBlockMs },
+    ),
+    timeoutMs,
+    "XREADGROUP on the LBS",
+  );
+  return streamMessages(reply);
+}
+
+/** How long a blocking read (or the reader's connect) may take before it counts as failed. */
+function readDeadlineMs({ options }: ClientRuntime): number {
+  return options.lbsBlockMs + Math.max(1000, options.heartbeatMs);
+}

@@ -1,0 +1,59 @@
+/** Gives up one owned stream: drop its lock, and either finish or hand over its LBS entry. */
+import { fromPromise, type PromiseActorLogic } from "xstate";
+import { OwnershipLostError } from "../errors.ts";
+import { orphanChannel } from "../keys.ts";
+import type { ClientRuntime } from "../runtime.ts";
+
+export interface ReleaseInput {
+  readonly runtime: ClientRuntime;
+  readonly dataStreamName: string;
+  readonly idInLbs: string;
+  readonly lockKey: string;
+  readonly lockValue: string;
+  readonly fence: number;
+  /**
+   * "finish" (doneStream): the stream is processed, so XACK and XDEL its LBS entry.
+   * "handover" (done()): keep the entry pending and tell peers at once, so one claims it.
+   */
+  readonly mode: "finish" | "handover";
+}
+
+/**
+ * @throws {OwnershipLostError} when finishing a stream whose lock is no longer
+ *   ours: a stale owner must not ack the entry its successor is working on.
+ */
+export async function releaseStream(input: ReleaseInput): Promise<void> {
+  const { runtime, lockKey, lockValue, idInLbs, dataStreamName } = input;
+  const { redis, locks, options } = runtime;
+  if (input.mode === "finish") {
+    // Checked (and the TTL renewed) while we still hold the lock, then acked, then released.
+    const held = await locks.extend({ lockKey, lockValue }, options.heartbeatMs);
+    if (held !== "held") {
+      options.metrics.recordLockReleaseAttempt?.(dataStreamName, false);
+      throw new OwnershipLostError(dataStreamName, input.fence);
+    }
+    await ackAndDelete(runtime, idInLbs);
+  }
+  const released = await locks.release({ lockKey, lockValue });
+  options.metrics.recordLockReleaseAttempt?.(dataStreamName, released);
+  await redis.zRem(runtime.leaseIndex, lockKey);
+  if (input.mode === "handover" && released) {
+    await redis.publish(orphanChannel(runtime.service), lockKey);
+  }
+}
+
+/**
+ * XACK and XDEL in one MULTI (same key, so one slot): a crash between the two
+ * would otherwise leave an entry in the stream that no group lists as pending,
+ * which no claim or reconciliation could ever find again.
+ */
+export async function ackAndDelete(runtime: ClientRuntime, id: string): Promise<void> {
+  await runtime.redis.multi()
+    .xAck(runtime.lbsStream, runtime.lbsGroup, id)
+    .xDel(runtime.lbsStream, id)
+    .exec();
+}
+
+export const releaseStreamActor: PromiseActorLogic<void, ReleaseInput> = fromPromise((
+  { input },
+) => releaseStream(input));

@@ -1,0 +1,79 @@
+/**
+ * Gets a client ready: keyspace events, the LBS consumer group, and recovery
+ * of LBS entries left pending by consumers that are gone.
+ */
+import { fromPromise, type PromiseActorLogic } from "xstate";
+import type { Acquisition } from "../acquisition.ts";
+import type { ClientRuntime } from "../runtime.ts";
+import { assignEntry } from "./assign_entry.ts";
+import { ensureKeyspaceEvents } from "./keyspace_config.ts";
+
+export async function startup(runtime: ClientRuntime): Promise<Acquisition[]> {
+  await ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
+  await ensureGroup(runtime);
+  return await recoverIdleEntries(runtime);
+}
+
+/**
+ * Creates the LBS group with MKSTREAM; an existing group is fine. At start-up
+ * it starts at `$` (new entries only), as the Go client does. When a running
+ * reader finds the group gone (Redis lost its data), it starts at `0`: entries
+ * are deleted once done, so whatever the stream holds is unfinished, and an
+ * entry added before the group is back must not be skipped.
+ */
+export async function ensureGroup(runtime: ClientRuntime, startId: "$" | "0" = "$"): Promise<void> {
+  try {
+    await runtime.redis.xGroupCreate(runtime.lbsStream, runtime.lbsGroup, startId, {
+      MKSTREAM: true,
+    });
+  } catch (error) {
+    if (!String((error as Error)?.message).includes("BUSYGROUP")) throw error;
+  }
+}
+
+/**
+ * Claims LBS entries idle for lbsIdleMs or more (XAUTOCLAIM, following its
+ * cursor to the end) and locks the streams nobody holds.
+ */
+export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquisition[]> {
+  const { redis, options } = runtime;
+  const started = Date.now();
+  const recovered: Acquisition[] = [];
+  let seen = 0;
+  let success = false;
+  try {
+    let cursor = "0-0";
+    do {
+      const reply = await redis.xAutoClaim(
+        runtime.lbsStream,
+        runtime.lbsGroup,
+        runtime.consumerId,
+        options.lbsIdleMs,
+        cursor,
+        { COUNT: options.lbsRecoveryCount },
+      );
+      cursor = reply.nextId;
+      const messages = reply.messages.filter((m): m is NonNullable<typeof m> => m !== null);
+      seen += messages.length;
+      const acquired = await Promise.all(
+        messages.map((m) =>
+          assignEntry(runtime, m.id, m.message as Record<string, string>, "recovery")
+        ),
+      );
+      for (const acquisition of acquired) if (acquisition) recovered.push(acquisition);
+      if (reply.deletedMessages.length > 0) {
+        options.logger.warn("LBS entries were deleted while pending", {
+          ids: reply.deletedMessages,
+        });
+      }
+    } while (cursor !== "0-0");
+    success = true;
+    return recovered;
+  } finally {
+    options.metrics.recordStartupRecovery?.(success, seen, Date.now() - started);
+  }
+}
+
+export const startupActor: PromiseActorLogic<Acquisition[], ClientRuntime> = fromPromise((
+  { input },
+) => startup(input));

@@ -1,0 +1,252 @@
+/**
+ * The public client: one consumer of a service's load-balancer stream.
+ *
+ * It is a thin shell around the supervisor actor: methods turn into events,
+ * and the iterator is the supervisor's notification queue.
+ */
+import { type Actor, type AnyActorRef, createActor, waitFor } from "xstate";
+import type { Acquisition } from "./acquisition.ts";
+import { processEnv, resolveConsumerId } from "./consumer_id.ts";
+import {
+  AlreadyClaimedError,
+  ClientClosedError,
+  OwnershipLostError,
+  StreamNotOwnedError,
+  StreamNotPendingError,
+} from "./errors.ts";
+import { fenceKey } from "./keys.ts";
+import { holderOf } from "./lock/stream_locks.ts";
+import { keyOfStream, owningStreams, supervisorMachine } from "./machines/supervisor_machine.ts";
+import type { LbsInfo, Notification } from "./notifications.ts";
+import { NotificationQueue } from "./notification_queue.ts";
+import { resolveOptions, type StreamClientOptions } from "./options.ts";
+import type { StreamOwnership } from "./ownership.ts";
+import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/client.ts";
+import { type ClientRuntime, createRuntime } from "./runtime.ts";
+import { fencedSet } from "./scripts/fenced_set.ts";
+import { readLbsEntry } from "./actors/read_lbs_entry.ts";
+
+/** What a successful claim() returns. */
+export interface ClaimResult extends LbsInfo {
+  /** Fencing token of this acquisition: larger than any earlier owner's. */
+  readonly fence: number;
+  /** The producer's Info from the LBS entry. */
+  readonly info: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Creates a consumer of `service`'s load-balancer stream.
+ *
+ * @param redis a connected node-redis client; the library duplicates it for its
+ *   blocking reader and its subscriber, and never closes it.
+ * @param service the service name: the LBS is `<service>-input`, its group `<service>-group`.
+ * @throws {TypeError | RangeError} on a bad argument or option.
+ */
+export function createStreamClient(
+  redis: AnyRedisClient,
+  service: string,
+  options: StreamClientOptions = {},
+): StreamClient {
+  const client = asRedisClient(redis);
+  if (typeof service !== "string" || service.trim() === "") {
+    throw new TypeError("service must be a non-empty string");
+  }
+  return new StreamClient(client, service, options);
+}
+
+export class StreamClient implements AsyncDisposable {
+  /** This consumer's id, as the LBS group and lock values know it. */
+  readonly id: string;
+  readonly service: string;
+  readonly #runtime: ClientRuntime;
+  readonly #supervisor: Actor<typeof supervisorMachine>;
+  #started = false;
+
+  constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
+    const resolved = resolveOptions(options);
+    this.id = resolveConsumerId(options.consumerId, options.env ?? processEnv(), resolved.logger);
+    this.service = service;
+    const queue = new NotificationQueue<Notification>(resolved.bufferSize, () => {
+      void this.done();
+    });
+    this.#runtime = createRuntime(redis, service, this.id, resolved, queue);
+    this.#supervisor = createActor(supervisorMachine, { input: this.#runtime });
+  }
+
+  /** The supervisor actor, for inspection (`getSnapshot()`, `subscribe()`). */
+  get supervisor(): AnyActorRef {
+    return this.#supervisor;
+  }
+
+  /**
+   * Starts consuming: configures keyspace events, joins the LBS group,
+   * recovers idle entries, then yields notifications until done() or abort.
+   * Breaking out of the loop calls done().
+   * @throws {ClientClosedError} when start-up fails or the client was closed.
+   */
+  async init({ signal }: { signal?: AbortSignal } = {}): Promise<AsyncIterable<Notification>> {
+    if (this.#started) throw new ClientClosedError("init() was already called");
+    this.#started = true;
+    if (signal?.aborted) throw new ClientClosedError("aborted before init");
+    signal?.addEventListener("abort", () => void this.done(), { once: true });
+    this.#supervisor.start();
+    this.#supervisor.send({ type: "START" });
+    const snapshot = await waitFor(
+      this.#supervisor,
+      (s) => s.matches("running") || s.status === "done",
+      { timeout: Infinity },
+    );
+    if (!snapshot.matches("running")) throw new ClientClosedError(snapshot.context.endReason);
+    return this.#runtime.queue;
+  }
+
+  /**
+   * Takes over an expired stream: its lock (with a new fencing token) and its
+   * LBS entry. Of several concurrent claimers exactly one wins.
+   * @throws {AlreadyClaimedError} when another consumer holds the lock.
+   * @throws {StreamNotPendingError} when the stream was finished meanwhile.
+   */
+  async claim(payload: LbsInfo): Promise<ClaimResult> {
+    this.#assertRunning();
+    const { dataStreamName, idInLbs } = payload ?? {};
+    if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
+      throw new TypeError("claim() needs { dataStreamName, idInLbs }");
+    }
+    const { redis, locks, options } = this.#runtime;
+    const started = Date.now();
+    const result = await locks.acquire(dataStreamName, idInLbs, options.heartbeatMs);
+    const won = "held" in result;
+    options.metrics.recordClaimAttempt?.(dataStreamName, won, Date.now() - started);
+    options.metrics.recordLockAcquisitionAttempt?.(dataStreamName, won, Date.now() - started);
+    if (!won) throw new AlreadyClaimedError(dataStreamName, holderOf(result.heldBy));
+    const { lbsStream, lbsGroup } = this.#runtime;
+    const [claimed, entry] = await Promise.all([
+      redis.xClaimJustId(lbsStream, lbsGroup, this.id, 0, idInLbs),
+      readLbsEntry(this.#runtime, idInLbs),
+    ]);
+    if (claimed.length === 0) {
+      await locks.release(result.held);
+      throw new StreamNotPendingError(dataStreamName, idInLbs);
+    }
+    const info = typeof entry === "string" ? {} : entry.info;
+    const acquisition: Acquisition = {
+      ...result.held,
+      dataStreamName,
+      idInLbs,
+      info,
+      origin: "claim",
+    };
+    this.#supervisor.send({ type: "STREAM_ACQUIRED", acquisition });
+    return { dataStreamName, idInLbs, fence: result.held.fence, info };
+  }
+
+  /**
+   * Finishes a stream: acks and deletes its LBS entry, then releases its lock.
+   * @throws {StreamNotOwnedError} when this consumer does not own it.
+   * @throws {OwnershipLostError} when its lock turned out to be gone or taken:
+   *   the entry is then left pending for the stream's current owner.
+   */
+  async doneStream(dataStreamName: string): Promise<void> {
+    const key = keyOfStream(this.#context(), dataStreamName);
+    const ref = key === undefined ? undefined : this.#streams().get(key);
+    if (!key || !ref) throw new StreamNotOwnedError(dataStreamName);
+    this.#supervisor.send({ type: "RELEASE_STREAM", lockKey: key, mode: "finish" });
+    const final = await waitFor(ref, (s) => s.status === "done", { timeout: Infinity });
+    const error = final.context.releaseError;
+    if (error instanceof OwnershipLostError) throw error;
+    if (error !== undefined) {
+      throw new Error(`Releasing stream "${dataStreamName}" failed`, { cause: error });
+    }
+  }
+
+  /**
+   * Stops the client: releases every owned stream's lock (their LBS entries
+   * stay pending and peers are told at once, so one claims each), closes the
+   * connections it opened and ends the iterator with StreamTerminated.
+   */
+  async done(): Promise<void> {
+    const supervisor = this.#supervisor;
+    if (supervisor.getSnapshot().status !== "active") {
+      this.#runtime.queue.close();
+      return;
+    }
+    supervisor.send({ type: "STOP", reason: "client done" });
+    await waitFor(supervisor, (s) => s.status === "done", { timeout: Infinity });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.done();
+  }
+
+  /** The streams this consumer owns right now. */
+  ownedStreams(): LbsInfo[] {
+    return owningStreams(this.#streams()).map((ref) => {
+      const { dataStreamName, idInLbs } = ref.getSnapshot().context.acquisition;
+      return { dataStreamName, idInLbs };
+    });
+  }
+
+  /** Proof of ownership of a stream (lock, fencing token, end signal); undefined if not owned. */
+  ownership(dataStreamName: string): StreamOwnership | undefined {
+    const key = keyOfStream(this.#context(), dataStreamName);
+    const ref = key === undefined ? undefined : this.#streams().get(key);
+    if (!ref) return undefined;
+    const { acquisition, ownershipEnded } = ref.getSnapshot().context;
+    return {
+      dataStreamName: acquisition.dataStreamName,
+      idInLbs: acquisition.idInLbs,
+      lockKey: acquisition.lockKey,
+      lockValue: acquisition.lockValue,
+      fence: acquisition.fence,
+      signal: ownershipEnded.signal,
+    };
+  }
+
+  /**
+   * Sets `key` to `value` only if this consumer still owns the stream, checked
+   * atomically in Redis against the lock and the fencing token. A stalled owner
+   * that wakes up after a takeover is refused.
+   * @throws {StreamNotOwnedError} when the client no longer tracks the stream.
+   * @throws {OwnershipLostError} when Redis says another acquisition owns it.
+   */
+  async fencedSet(dataStreamName: string, key: string, value: string): Promise<void> {
+    const ownership = this.ownership(dataStreamName);
+    if (!ownership) throw new StreamNotOwnedError(dataStreamName);
+    await fencedWrite(this.#runtime.redis, ownership, key, value);
+  }
+
+  #context() {
+    return this.#supervisor.getSnapshot().context;
+  }
+
+  #streams() {
+    return this.#context().streams;
+  }
+
+  #assertRunning(): void {
+    if (!this.#supervisor.getSnapshot().matches("running")) {
+      throw new ClientClosedError("the client is not running: call init() first");
+    }
+  }
+}
+
+/**
+ * Writes `value` at `key` only while `ownership` is still the stream's
+ * current acquisition (lock value and fencing token both match).
+ * @throws {OwnershipLostError} otherwise.
+ */
+export async function fencedWrite(
+  redis: AnyRedisClient,
+  ownership: Pick<StreamOwnership, "dataStreamName" | "lockKey" | "lockValue" | "fence">,
+  key: string,
+  value: string,
+): Promise<void> {
+  const written = await fencedSet.run(
+    asRedisClient(redis),
+    [ownership.lockKey, fenceKey(ownership.lockKey), key],
+    [ownership.lockValue, ownership.fence, value],
+  );
+  if (Number(written) !== 1) {
+    throw new OwnershipLostError(ownership.dataStreamName, ownership.fence);
+  }
+}

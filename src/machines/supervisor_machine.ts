@@ -1,0 +1,318 @@
+/**
+ * The client's supervisor: starts up, then runs four things side by side —
+ * the LBS reader, the expiry listener, one shared heartbeat for all owned
+ * streams and the sweeper — and keeps one stream actor per owned stream.
+ * It is also the notification broker: every notification is queued here.
+ *
+ * Owned streams live in a Map keyed by lock key that actions update in place,
+ * so taking one more stream costs O(1) rather than a copy of them all. For the
+ * same reason stream actors are started with createActor and report through a
+ * callback instead of being spawned children: XState copies a parent's
+ * children record on every spawn and stop.
+ */
+import { type Actor, assign, createActor, enqueueActions, setup } from "xstate";
+import type { Acquisition } from "../acquisition.ts";
+import { heartbeatActor, type HeartbeatOutcome } from "../actors/heartbeat.ts";
+import { type ExpiryEvent, expiryListenerActor } from "../actors/expiry_listener.ts";
+import { lbsReaderActor, type LbsReaderEvent } from "../actors/lbs_reader.ts";
+import { startupActor } from "../actors/startup.ts";
+import { sweeperActor } from "../actors/sweeper.ts";
+import { lockKey } from "../keys.ts";
+import { type Notification, NotificationType, terminatedNotification } from "../notifications.ts";
+import type { ClientRuntime } from "../runtime.ts";
+import { streamMachine } from "./stream_machine.ts";
+import type { StreamReport } from "./stream_types.ts";
+
+export type StreamActorRef = Actor<typeof streamMachine>;
+
+export type SupervisorEvent =
+  | { type: "START" }
+  | { type: "STOP"; reason?: string }
+  | { type: "RELEASE_STREAM"; lockKey: string; mode: "finish" | "handover" }
+  | LbsReaderEvent
+  | ExpiryEvent
+  | StreamReport;
+
+export interface SupervisorContext {
+  readonly runtime: ClientRuntime;
+  readonly streams: Map<string, StreamActorRef>;
+  /** Lock key of each owned stream by name, so doneStream(name) is O(1). */
+  readonly keysByName: Map<string, string>;
+  readonly endReason: string;
+}
+
+const OWNING_STATES = ["assigned", "claimed", "heartbeating"] as const;
+
+/** Stream actors whose lock is currently held (not releasing or lost). */
+export function owningStreams(streams: Map<string, StreamActorRef>): StreamActorRef[] {
+  return [...streams.values()].filter((ref) => {
+    const snapshot = ref.getSnapshot();
+    return snapshot.status === "active" && OWNING_STATES.some((s) => snapshot.matches(s));
+  });
+}
+
+function notify(runtime: ClientRuntime, notification: Notification): void {
+  runtime.queue.pushUrgent(notification);
+}
+
+export const supervisorMachine = setup({
+  types: {
+    input: {} as ClientRuntime,
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+  },
+  actors: {
+    startup: startupActor,
+    lbsReader: lbsReaderActor,
+    expiryListener: expiryListenerActor,
+    heartbeat: heartbeatActor,
+    sweeper: sweeperActor,
+  },
+  delays: {
+    heartbeatPeriod: ({ context }) => Math.floor(context.runtime.options.heartbeatMs / 2),
+    sweepPeriod: ({ context }) => context.runtime.options.sweepIntervalMs,
+    releaseGrace: ({ context }) => Math.max(5000, context.runtime.options.heartbeatMs * 2),
+  },
+  guards: {
+    noStreamsLeft: ({ context }) => context.streams.size === 0,
+  },
+  actions: {
+    adopt: assign({
+      streams: ({ context, self }, acquisitions: readonly Acquisition[]) => {
+        const { runtime, streams } = context;
+        const report = (event: StreamReport) => self.send(event);
+        for (const acquisition of acquisitions) {
+          const key = acquisition.lockKey;
+          const input = { acquisition, runtime, report };
+          streams.set(key, createActor(streamMachine, { id: key, input }).start());
+          context.keysByName.set(acquisition.dataStreamName, key);
+          runtime.options.metrics.recordStreamProcessingStart?.(
+            acquisition.dataStreamName,
+            Date.now(),
+          );
+          if (acquisition.origin === "claim") continue;
+          notify(runtime, {
+            type: NotificationType.StreamAdded,
+            payload: { dataStreamName: acquisition.dataStreamName, idInLbs: acquisition.idInLbs },
+            additionalInfo: acquisition.info,
+            fence: acquisition.fence,
+          });
+        }
+        return streams;
+      },
+    }),
+    forget: assign({
+      streams: ({ context }, params: { dataStreamName: string; key: string }) => {
+        if (context.keysByName.get(params.dataStreamName) === params.key) {
+          context.keysByName.delete(params.dataStreamName);
+        }
+        if (context.streams.delete(params.key)) {
+          context.runtime.options.metrics.recordStreamProcessingEnd?.(
+            params.dataStreamName,
+            Date.now(),
+          );
+        }
+        return context.streams;
+      },
+    }),
+    reportLoss: ({ context }, params: { report: StreamReport & { type: "STREAM_LOST" } }) => {
+      const { dataStreamName, idInLbs, reason } = params.report;
+      notify(context.runtime, {
+        type: NotificationType.StreamDisowned,
+        payload: { dataStreamName, idInLbs },
+        additionalInfo: { reason },
+      });
+    },
+    announceExpiry: enqueueActions(({ context, event }) => {
+      if (event.type !== "LOCK_GONE") return;
+      // An announcement says the lock was gone at some moment, which may precede our own
+      // (re)acquisition of it: a sweeper's late orphan notice must not disown a fresh claim.
+      // Whether we still hold a lock is the heartbeat's to say, within half a TTL.
+      if (context.streams.has(lockKey(event.dataStreamName, event.idInLbs))) return;
+      const outcome = context.runtime.queue.pushCoalesced(
+        lockKey(event.dataStreamName, event.idInLbs),
+        {
+          type: NotificationType.StreamExpired,
+          payload: { dataStreamName: event.dataStreamName, idInLbs: event.idInLbs },
+          additionalInfo: event.info,
+        },
+      );
+      // Not lost: it waits for room (one per stream). Counted under the Go library's
+      // "dropped" metric, which is what a full buffer meant there.
+      if (outcome === "coalesced") context.runtime.options.metrics.recordKspNotificationDropped?.();
+    }),
+    deliverHeartbeat: enqueueActions(
+      ({ context, enqueue }, params: { outcomes: readonly HeartbeatOutcome[] }) => {
+        for (const outcome of params.outcomes) {
+          const ref = context.streams.get(outcome.lockKey);
+          if (!ref) continue;
+          if (outcome.outcome === "held") {
+            enqueue.sendTo(ref, { type: "HEARTBEAT_OK", until: outcome.until });
+          } else if (outcome.outcome === "lost") {
+            enqueue.sendTo(ref, { type: "LOCK_LOST", reason: outcome.reason });
+          }
+        }
+      },
+    ),
+    releaseAll: enqueueActions(({ context, enqueue }) => {
+      for (const ref of owningStreams(context.streams)) {
+        enqueue.sendTo(ref, { type: "RELEASE", mode: "handover" });
+      }
+    }),
+    endOwnerships: ({ context }) => {
+      for (const ref of context.streams.values()) {
+        ref.getSnapshot().context.ownershipEnded.abort();
+        ref.stop();
+      }
+    },
+    closeQueue: ({ context }) => {
+      notify(context.runtime, terminatedNotification(context.endReason));
+      context.runtime.queue.close();
+    },
+  },
+}).createMachine({
+  id: "supervisor",
+  context: ({ input }) => ({
+    runtime: input,
+    streams: new Map(),
+    keysByName: new Map(),
+    endReason: "",
+  }),
+  initial: "idle",
+  on: {
+    STREAM_ACQUIRED: {
+      actions: { type: "adopt", params: ({ event }) => [event.acquisition] },
+    },
+    STREAM_LOST: {
+      actions: [
+        {
+          type: "forget",
+          params: ({ event }) => ({ dataStreamName: event.dataStreamName, key: event.lockKey }),
+        },
+        { type: "reportLoss", params: ({ event }) => ({ report: event }) },
+      ],
+    },
+    STREAM_RELEASED: {
+      actions: {
+        type: "forget",
+        params: ({ event }) => ({ dataStreamName: event.dataStreamName, key: event.lockKey }),
+      },
+    },
+    RELEASE_STREAM: {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const ref = context.streams.get(event.lockKey);
+        if (ref) enqueue.sendTo(ref, { type: "RELEASE", mode: event.mode });
+      }),
+    },
+  },
+  states: {
+    idle: {
+      on: {
+        START: "starting",
+        STOP: { target: "stopped", actions: assign({ endReason: "client done before start" }) },
+      },
+    },
+    starting: {
+      invoke: {
+        src: "startup",
+        input: ({ context }) => context.runtime,
+        onDone: {
+          target: "running",
+          actions: { type: "adopt", params: ({ event }) => event.output },
+        },
+        onError: {
+          target: "terminated",
+          actions: assign({ endReason: ({ event }) => `start-up failed: ${String(event.error)}` }),
+        },
+      },
+      on: {
+        STOP: {
+          target: "stopped",
+          actions: assign({ endReason: ({ event }) => event.reason ?? "client done" }),
+        },
+      },
+    },
+    running: {
+      type: "parallel",
+      invoke: [
+        { src: "lbsReader", input: ({ context }) => context.runtime },
+        { src: "expiryListener", input: ({ context }) => context.runtime },
+      ],
+      on: {
+        LOCK_GONE: { actions: "announceExpiry" },
+        READER_FAILED: {
+          target: "terminated",
+          actions: assign({
+            endReason: ({ event }) => `${event.source} gave up: ${String(event.error)}`,
+          }),
+        },
+        STOP: {
+          target: "stopping",
+          actions: assign({ endReason: ({ event }) => event.reason ?? "client done" }),
+        },
+      },
+      states: {
+        heartbeat: {
+          initial: "waiting",
+          states: {
+            waiting: { after: { heartbeatPeriod: "beating" } },
+            beating: {
+              invoke: {
+                src: "heartbeat",
+                input: ({ context }) => ({
+                  runtime: context.runtime,
+                  locks: owningStreams(context.streams).map((ref) => {
+                    const { acquisition, confirmedUntil } = ref.getSnapshot().context;
+                    return { ...acquisition, confirmedUntil };
+                  }),
+                }),
+                onDone: {
+                  target: "waiting",
+                  actions: {
+                    type: "deliverHeartbeat",
+                    params: ({ event }) => ({ outcomes: event.output }),
+                  },
+                },
+                onError: "waiting",
+              },
+            },
+          },
+        },
+        sweep: {
+          initial: "waiting",
+          states: {
+            waiting: { after: { sweepPeriod: "sweeping" } },
+            sweeping: {
+              invoke: {
+                src: "sweeper",
+                input: ({ context }) => context.runtime,
+                onDone: "waiting",
+                onError: "waiting",
+              },
+            },
+          },
+        },
+      },
+    },
+    stopping: {
+      entry: "releaseAll",
+      always: { guard: "noStreamsLeft", target: "stopped" },
+      after: { releaseGrace: "stopped" },
+    },
+    stopped: { type: "final", entry: ["endOwnerships", "closeQueue"] },
+    terminated: { type: "final", entry: ["endOwnerships", "closeQueue"] },
+  },
+});
+
+/** The lock key of a stream this consumer owns right now, by the stream's name. */
+export function keyOfStream(
+  context: SupervisorContext,
+  dataStreamName: string,
+): string | undefined {
+  const key = context.keysByName.get(dataStreamName);
+  const ref = key === undefined ? undefined : context.streams.get(key);
+  if (!ref) return undefined;
+  const snapshot = ref.getSnapshot();
+  const owning = snapshot.status === "active" && OWNING_STATES.some((s) => snapshot.matches(s));
+  return owning ? key : undefined;
+}

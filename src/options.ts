@@ -1,0 +1,154 @@
+/** Client options: defaults and validation with errors that name the option. */
+import { consoleLogger, type Logger, type MetricsRecorder } from "./observability.ts";
+
+/** How the client treats the server's notify-keyspace-events setting. */
+export type KeyspaceConfigMode = "merge" | "force" | "skip";
+
+/** Backoff for reconnecting readers; `maxRetries: -1` retries forever. */
+export interface RetryOptions {
+  readonly maxRetries?: number;
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export interface StreamClientOptions {
+  /** Consumer id; else POD_NAME, else POD_IP (prefixed `redis-consumer-`), else generated. */
+  readonly consumerId?: string;
+  /** Lock TTL in ms; the lock is extended every half of it. @default 2000 */
+  readonly heartbeatMs?: number;
+  /** Pending LBS entries idle this long are recovered at start-up. @default 40000 */
+  readonly lbsIdleMs?: number;
+  /** Page size of start-up recovery (XAUTOCLAIM COUNT). @default 1000 */
+  readonly lbsRecoveryCount?: number;
+  /** Notifications buffered before the LBS reader pauses. @default 500 */
+  readonly bufferSize?: number;
+  /** Backoff of the readers after Redis errors. */
+  readonly retry?: RetryOptions;
+  /** "merge" adds the flags the client needs, "force" sets exactly them, "skip" leaves CONFIG alone. @default "merge" */
+  readonly keyspaceConfig?: KeyspaceConfigMode;
+  /** How often a consumer tries to be the one that sweeps for due locks. @default 200 */
+  readonly sweepIntervalMs?: number;
+  /** How often the elected sweeper reconciles the whole LBS pending list. @default 5000 */
+  readonly reconcileIntervalMs?: number;
+  /** LBS entries larger than this (bytes of the JSON) are dead-lettered. @default 65536 */
+  readonly maxLbsEntryBytes?: number;
+  /** Entries read from the LBS per XREADGROUP. @default 100 */
+  readonly lbsBatchSize?: number;
+  /** How long one LBS read blocks waiting for entries. @default 1000 */
+  readonly lbsBlockMs?: number;
+  readonly logger?: Logger;
+  readonly metrics?: MetricsRecorder;
+  /** Environment to read POD_NAME / POD_IP from; defaults to the process environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly heartbeatMs: number;
+  readonly lbsIdleMs: number;
+  readonly lbsRecoveryCount: number;
+  readonly bufferSize: number;
+  readonly retry: Required<RetryOptions>;
+  readonly keyspaceConfig: KeyspaceConfigMode;
+  readonly sweepIntervalMs: number;
+  readonly reconcileIntervalMs: number;
+  readonly maxLbsEntryBytes: number;
+  readonly lbsBatchSize: number;
+  readonly lbsBlockMs: number;
+  readonly logger: Logger;
+  readonly metrics: MetricsRecorder;
+}
+
+export const DEFAULTS = {
+  heartbeatMs: 2000,
+  lbsIdleMs: 40_000,
+  lbsRecoveryCount: 1000,
+  bufferSize: 500,
+  retry: { maxRetries: 5, initialDelayMs: 100, maxDelayMs: 30_000 },
+  keyspaceConfig: "merge",
+  sweepIntervalMs: 200,
+  reconcileIntervalMs: 5000,
+  maxLbsEntryBytes: 65_536,
+  lbsBatchSize: 100,
+  lbsBlockMs: 1000,
+} as const;
+
+const KEYSPACE_MODES: readonly KeyspaceConfigMode[] = ["merge", "force", "skip"];
+
+/**
+ * Applies defaults and checks every option.
+ * @throws {TypeError} when an option has the wrong type.
+ * @throws {RangeError} when a number is out of its allowed range.
+ */
+export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("options must be an object");
+  }
+  const heartbeatMs = integer("heartbeatMs", options.heartbeatMs, DEFAULTS.heartbeatMs, 20);
+  const lbsIdleMs = integer("lbsIdleMs", options.lbsIdleMs, DEFAULTS.lbsIdleMs, 2 * heartbeatMs);
+  const retry = options.retry ?? {};
+  if (typeof retry !== "object" || retry === null) throw new TypeError("retry must be an object");
+  const maxRetries = integer("retry.maxRetries", retry.maxRetries, DEFAULTS.retry.maxRetries, -1);
+  const initialDelayMs = integer(
+    "retry.initialDelayMs",
+    retry.initialDelayMs,
+    DEFAULTS.retry.initialDelayMs,
+    1,
+  );
+  const maxDelayMs = integer(
+    "retry.maxDelayMs",
+    retry.maxDelayMs,
+    DEFAULTS.retry.maxDelayMs,
+    initialDelayMs,
+  );
+  const keyspaceConfig = options.keyspaceConfig ?? DEFAULTS.keyspaceConfig;
+  if (!KEYSPACE_MODES.includes(keyspaceConfig)) {
+    throw new RangeError(
+      `keyspaceConfig must be one of ${KEYSPACE_MODES.join(", ")}; got ${String(keyspaceConfig)}`,
+    );
+  }
+  return {
+    heartbeatMs,
+    lbsIdleMs,
+    lbsRecoveryCount: integer(
+      "lbsRecoveryCount",
+      options.lbsRecoveryCount,
+      DEFAULTS.lbsRecoveryCount,
+      1,
+    ),
+    bufferSize: integer("bufferSize", options.bufferSize, DEFAULTS.bufferSize, 1),
+    retry: { maxRetries, initialDelayMs, maxDelayMs },
+    keyspaceConfig,
+    sweepIntervalMs: integer(
+      "sweepIntervalMs",
+      options.sweepIntervalMs,
+      DEFAULTS.sweepIntervalMs,
+      10,
+    ),
+    reconcileIntervalMs: integer(
+      "reconcileIntervalMs",
+      options.reconcileIntervalMs,
+      DEFAULTS.reconcileIntervalMs,
+      100,
+    ),
+    maxLbsEntryBytes: integer(
+      "maxLbsEntryBytes",
+      options.maxLbsEntryBytes,
+      DEFAULTS.maxLbsEntryBytes,
+      64,
+    ),
+    lbsBatchSize: integer("lbsBatchSize", options.lbsBatchSize, DEFAULTS.lbsBatchSize, 1),
+    lbsBlockMs: integer("lbsBlockMs", options.lbsBlockMs, DEFAULTS.lbsBlockMs, 1),
+    logger: options.logger ?? consoleLogger,
+    metrics: options.metrics ?? {},
+  };
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${name} must be an integer; got ${String(value)}`);
+  }
+  if (value < min) throw new RangeError(`${name} must be at least ${min}; got ${value}`);
+  return value;
+}
