@@ -1,0 +1,197 @@
+/**
+ * Dead letters: messages that could not be processed, kept in their own
+ * stream with thinrsmq's metadata fields, to peek at, replay or purge.
+ */
+import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
+import { decodeEnvelope, MalformedEnvelopeError, type Message } from "./envelope.ts";
+
+/** Why a message was dead-lettered. */
+export type DeadLetterReason = "failed" | "malformed" | "trimmed" | "poison";
+
+const ENVELOPE_FIELDS = ["v", "type", "payload", "produced_at", "trace_id", "producer"];
+const LAST_ERROR_LIMIT = 1000;
+
+/** What a dead letter records about the failure. */
+export interface FailureMetadata {
+  readonly originalId: string;
+  readonly reason: DeadLetterReason;
+  readonly totalAttempts: number;
+  readonly lastError: string;
+  readonly consumerGroup: string;
+  /** The original entry's fields (absent when its payload was trimmed away). */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+export interface DeadLetter {
+  /** Id of the dead letter in the dead-letter stream. */
+  readonly id: string;
+  readonly originalId: string;
+  readonly originalStream: string;
+  readonly reason: DeadLetterReason;
+  readonly failedAt: string;
+  readonly totalAttempts: number;
+  readonly lastError: string;
+  readonly consumerGroup: string;
+  readonly replayCount: number;
+  /** The envelope, when the original entry was a valid one. */
+  readonly message: Message | undefined;
+  /** All fields as stored. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** A dead letter that cannot be replayed (limit reached, or nothing to replay). */
+export class ReplayRefusedError extends Error {
+  override readonly name = "ReplayRefusedError";
+  readonly deadLetterId: string;
+
+  constructor(deadLetterId: string, why: string, options?: ErrorOptions) {
+    super(`Replay of dead letter ${deadLetterId} refused: ${why}`, options);
+    this.deadLetterId = deadLetterId;
+  }
+}
+
+export interface DeadLetterOptions {
+  /** The stream whose dead letters these are. */
+  readonly stream: string;
+  /** Where they are kept. @default `<stream>-dead` */
+  readonly deadLetterStream?: string;
+  /** Replays allowed per message before it stays dead. @default 3 */
+  readonly maxReplays?: number;
+}
+
+/** The default dead-letter stream of a stream. */
+export function deadLetterStreamOf(stream: string): string {
+  return `${stream}-dead`;
+}
+
+export class DeadLetters {
+  readonly stream: string;
+  readonly deadLetterStream: string;
+  readonly maxReplays: number;
+  readonly #redis: RedisClient;
+
+  constructor(redis: AnyRedisClient, options: DeadLetterOptions) {
+    this.#redis = asRedisClient(redis);
+    this.stream = options.stream;
+    this.deadLetterStream = options.deadLetterStream ?? deadLetterStreamOf(options.stream);
+    this.maxReplays = options.maxReplays ?? 3;
+    if (!Number.isInteger(this.maxReplays) || this.maxReplays < 0) {
+      throw new RangeError(`maxReplays must be a whole number ≥ 0; got ${this.maxReplays}`);
+    }
+  }
+
+  /** Records a failed message. @returns the dead letter's id. */
+  async add(failure: FailureMetadata): Promise<string> {
+    return await this.#redis.xAdd(this.deadLetterStream, "*", this.#fieldsOf(failure));
+  }
+
+  /** The fields a dead letter is stored with (for callers batching it with an XACK). */
+  #fieldsOf(failure: FailureMetadata): Record<string, string> {
+    const original = failure.fields ?? {};
+    const fields: Record<string, string> = {};
+    for (const name of ENVELOPE_FIELDS) {
+      if (original[name] !== undefined) fields[name] = original[name]!;
+    }
+    return {
+      ...fields,
+      raw: JSON.stringify(original),
+      reason: failure.reason,
+      original_id: failure.originalId,
+      original_stream: this.stream,
+      failed_at: new Date().toISOString(),
+      total_attempts: String(failure.totalAttempts),
+      last_error: failure.lastError.slice(0, LAST_ERROR_LIMIT),
+      consumer_group: failure.consumerGroup,
+      replay_count: original.replay_count ?? "0",
+    };
+  }
+
+  /** The oldest `count` dead letters, without removing them. */
+  async peek(count = 10): Promise<DeadLetter[]> {
+    const entries = await this.#redis.xRange(this.deadLetterStream, "-", "+", { COUNT: count });
+    return (entries ?? []).filter((e) => e !== null).map((e) => toDeadLetter(e.id, e.message));
+  }
+
+  async size(): Promise<number> {
+    return await this.#redis.xLen(this.deadLetterStream);
+  }
+
+  /**
+   * Publishes a dead letter's message to its original stream again and removes the dead letter.
+   * @returns the new entry id.
+   * @throws {ReplayRefusedError} past `maxReplays`, or when there is no envelope to replay.
+   */
+  async replay(deadLetterId: string): Promise<string> {
+    const [entry] = (await this.#redis.xRange(this.deadLetterStream, deadLetterId, deadLetterId)) ??
+      [];
+    if (!entry) throw new ReplayRefusedError(deadLetterId, "no such dead letter");
+    const letter = toDeadLetter(entry.id, entry.message);
+    if (!letter.message) {
+      throw new ReplayRefusedError(deadLetterId, `nothing to replay (${letter.reason})`);
+    }
+    if (letter.replayCount >= this.maxReplays) {
+      throw new ReplayRefusedError(deadLetterId, `replayed ${letter.replayCount} times already`);
+    }
+    const fields: Record<string, string> = { replay_count: String(letter.replayCount + 1) };
+    for (const name of ENVELOPE_FIELDS) {
+      if (letter.fields[name] !== undefined) fields[name] = letter.fields[name]!;
+    }
+    const [newId] = await this.#redis.multi()
+      .xAdd(letter.originalStream, "*", fields)
+      .xDel(this.deadLetterStream, deadLetterId)
+      .execAsPipeline();
+    return String(newId);
+  }
+
+  /** Replays every dead letter that may be replayed; counts the others. */
+  async replayAll(): Promise<{ replayed: number; refused: number }> {
+    let replayed = 0;
+    let refused = 0;
+    let start = "-";
+    for (;;) {
+      const page = (await this.#redis.xRange(this.deadLetterStream, start, "+", { COUNT: 100 })) ??
+        [];
+      for (const entry of page) {
+        if (!entry) continue;
+        try {
+          await this.replay(entry.id);
+          replayed++;
+        } catch (error) {
+          if (!(error instanceof ReplayRefusedError)) throw error;
+          refused++;
+        }
+      }
+      if (page.length < 100) return { replayed, refused };
+      start = `(${page.at(-1)!.id}`;
+    }
+  }
+
+  /** Deletes every dead letter. @returns how many there were. */
+  async purge(): Promise<number> {
+    const size = await this.size();
+    await this.#redis.del(this.deadLetterStream);
+    return size;
+  }
+}
+
+function toDeadLetter(id: string, fields: Record<string, string>): DeadLetter {
+  let message: Message | undefined;
+  try {
+    message = decodeEnvelope(fields);
+  } catch (error) {
+    if (!(error instanceof MalformedEnvelopeError)) throw error;
+  }
+  return {
+    id,
+    originalId: fields.original_id ?? "",
+    originalStream: fields.original_stream ?? "",
+    reason: (fields.reason ?? "failed") as DeadLetterReason,
+    failedAt: fields.failed_at ?? "",
+    totalAttempts: Number(fields.total_attempts ?? 0),
+    lastError: fields.last_error ?? "",
+    consumerGroup: fields.consumer_group ?? "",
+    replayCount: Number(fields.replay_count ?? 0),
+    message,
+    fields,
+  };
+}

@@ -1,0 +1,72 @@
+/** Publishing envelopes, with retention by MAXLEN ~ or MINID ~. */
+import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
+import { encodeEnvelope, type MessageInput } from "./envelope.ts";
+
+interface XAddTrim {
+  strategy: "MAXLEN" | "MINID";
+  strategyModifier: "=" | "~";
+  threshold: number;
+}
+
+/** Keep about `maxLen` entries, or only entries newer than `minId`. */
+export type Retention =
+  | { readonly maxLen: number; readonly approximate?: boolean }
+  | { readonly minId: string; readonly approximate?: boolean };
+
+export interface PublishOptions {
+  readonly retention?: Retention;
+}
+
+/** XADD's TRIM option for a retention (approximate unless told otherwise). */
+export function trimOption(retention: Retention | undefined): XAddTrim | undefined {
+  if (!retention) return undefined;
+  const strategyModifier = retention.approximate === false ? "=" as const : "~" as const;
+  if ("maxLen" in retention) {
+    if (!Number.isInteger(retention.maxLen) || retention.maxLen < 0) {
+      throw new RangeError(`retention.maxLen must be a whole number ≥ 0; got ${retention.maxLen}`);
+    }
+    return { strategy: "MAXLEN" as const, strategyModifier, threshold: retention.maxLen };
+  }
+  if (typeof retention.minId !== "string" || retention.minId === "") {
+    throw new TypeError("retention.minId must be a stream id");
+  }
+  // node-redis types the threshold as a number, but sends it as given: MINID needs an id.
+  return { strategy: "MINID", strategyModifier, threshold: retention.minId as unknown as number };
+}
+
+/**
+ * Appends one message to `stream`.
+ * @returns the entry id.
+ */
+export async function publish(
+  redis: AnyRedisClient,
+  stream: string,
+  message: MessageInput,
+  options: PublishOptions = {},
+): Promise<string> {
+  const trim = trimOption(options.retention);
+  return await asRedisClient(redis).xAdd(
+    stream,
+    "*",
+    encodeEnvelope(message),
+    trim ? { TRIM: trim } : undefined,
+  );
+}
+
+/**
+ * Appends many messages in one round trip (a pipeline, not a transaction).
+ * @returns the entry ids, in order.
+ */
+export async function publishBatch(
+  redis: AnyRedisClient,
+  stream: string,
+  messages: readonly MessageInput[],
+  options: PublishOptions = {},
+): Promise<string[]> {
+  const trim = trimOption(options.retention);
+  const fields = messages.map((m) => encodeEnvelope(m)); // validate all before sending any
+  const pipeline = asRedisClient(redis).multi();
+  for (const entry of fields) pipeline.xAdd(stream, "*", entry, trim ? { TRIM: trim } : undefined);
+  const replies = await pipeline.execAsPipeline();
+  return replies.map((reply) => String(reply));
+}
