@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: runs every scenario against redis-servers it starts itself,
+ * writes bench/results.json and regenerates BENCHMARKS.md.
+ *
+ *   BENCH_SCALE=smoke|default|full npm run bench     (default: "default")
+ *   deno run -A bench/main.ts   |   bun bench/main.ts
+ */
+import { writeFile } from "node:fs/promises";
+import process from "node:process";
+import { renderReport } from "./report.ts";
+import { runBenchmarks, type Scale } from "./run.ts";
+
+const scale = (process.env.BENCH_SCALE ?? "default") as Scale;
+const results = await runBenchmarks(scale);
+await writeFile(
+  new URL("./results.json", import.meta.url),
+  JSON.stringify(results, null, 2) + "\n",
+);
+await writeFile(new URL("../BENCHMARKS.md", import.meta.url), renderReport(results));
+console.log("wrote bench/results.json and BENCHMARKS.md");
+process.exit(0);

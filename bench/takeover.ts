@@ -1,0 +1,80 @@
+/**
+ * Scenario 1: takeover after a crash. One consumer process owning K streams is
+ * SIGKILLed; we time, per stream, from the kill until a survivor has claimed
+ * it. Run with 0 and with many unrelated keys holding a TTL, and with keyspace
+ * notifications on and off, so the sweeper's part shows.
+ */
+import { addStream } from "../mod.ts";
+import { ConsumerProcess } from "../tests/fixture/consumer_process.ts";
+import { RedisServer, uniqueName } from "../tests/fixture/redis_server.ts";
+import { waitUntil } from "../tests/fixture/wait.ts";
+import { summarize, type Summary } from "./stats.ts";
+
+export interface TakeoverCase {
+  readonly streams: number;
+  readonly ttlKeys: number;
+  readonly notifications: boolean;
+  readonly heartbeatMs: number;
+}
+
+export interface TakeoverResult extends TakeoverCase {
+  /** Milliseconds from SIGKILL to the survivor's successful claim, per stream. */
+  readonly delay: Summary;
+  /** The goal: heartbeat TTL + 250 ms at p99. */
+  readonly goalMs: number;
+}
+
+export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> {
+  const server = await RedisServer.start({ notifyKeyspaceEvents: c.notifications ? "Ex" : "" });
+  try {
+    const redis = await server.connect();
+    if (c.ttlKeys > 0) {
+      await redis.eval(
+        "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'noise:' .. i, 'x', 'EX', 3600) end",
+        { arguments: [String(c.ttlKeys)] },
+      );
+    }
+    const service = uniqueName("bench");
+    const env = (id: string) => ({
+      REDIS_URL: server.url,
+      SERVICE: service,
+      CONSUMER_ID: id,
+      HEARTBEAT_MS: String(c.heartbeatMs),
+      AUTO_CLAIM: "1",
+      KEYSPACE_CONFIG: c.notifications ? "merge" : "skip",
+    });
+    const victim = new ConsumerProcess(env("victim"), "node");
+    await victim.ready(60_000);
+    for (let i = 0; i < c.streams; i += 500) {
+      const batch = Array.from(
+        { length: Math.min(500, c.streams - i) },
+        (_, j) => addStream(redis, service, { dataStreamName: `s-${i + j}`, info: {} }),
+      );
+      await Promise.all(batch);
+    }
+    await waitUntil(() => victim.acquired().length === c.streams, {
+      timeoutMs: 120_000,
+      message: `${c.streams} assignments`,
+    });
+    const survivor = new ConsumerProcess(env("survivor"), "node");
+    await survivor.ready(60_000);
+    const killedAt = Date.now();
+    await victim.kill();
+    await waitUntil(
+      () => survivor.events.filter((e) => e.event === "claimed").length === c.streams,
+      {
+        timeoutMs: 120_000,
+        intervalMs: 5,
+        message: "every stream claimed",
+      },
+    );
+    const delays = survivor.events.filter((e) => e.event === "claimed").map((e) =>
+      e.at! - killedAt
+    );
+    await survivor.kill();
+    redis.destroy();
+    return { ...c, delay: summarize(delays), goalMs: c.heartbeatMs + 250 };
+  } finally {
+    await server.stop();
+  }
+}
