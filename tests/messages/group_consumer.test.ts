@@ -96,15 +96,20 @@ describe("group consumer", () => {
 
   it("an entry whose consumer died mid-message is finished by another", async () => {
     const stream = uniqueName("orders");
+    let handling = false;
     const dying = await start({
       stream,
       group: "g",
       consumer: "dying",
       reaper: false,
-      handler: () => new Promise(() => {}), // never finishes: the process "dies" here
+      handler: () => {
+        handling = true;
+        return new Promise(() => {}); // never finishes: the process "dies" here
+      },
     });
     await publish(redis, stream, { type: "t", payload: "x" });
-    await waitUntil(async () => (await redis.xPending(stream, "g")).pending === 1);
+    // Wait for the handler itself: the PEL shows the entry before this process has read the reply.
+    await waitUntil(() => handling, { message: "the dying consumer to start handling" });
     assert.equal((await dying.stop({ timeoutMs: 50 })).finished, false);
     const finished: string[] = [];
     await start({
@@ -204,16 +209,16 @@ describe("group consumer", () => {
 
   it("stop() waits for in-flight handlers to finish", async () => {
     const stream = uniqueName("orders");
-    let release: () => void = () => {};
+    let release: (() => void) | undefined;
     const consumer = await start({
       stream,
       group: "g",
       handler: () => new Promise<void>((resolve) => (release = resolve)),
     });
     await publish(redis, stream, { type: "t", payload: "x" });
-    await waitUntil(async () => (await redis.xPending(stream, "g")).pending === 1);
+    await waitUntil(() => release, { message: "the handler to start" });
     const stopping = consumer.stop({ timeoutMs: 5000 });
-    release();
+    release!();
     assert.equal((await stopping).finished, true);
     await waitUntil(async () => (await redis.xPending(stream, "g")).pending === 0);
   });
