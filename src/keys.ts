@@ -58,9 +58,18 @@ function hasHashTag(key: string): boolean {
   return close > open + 1;
 }
 
-/** Sorted set of lock deadlines (ms) that lets the sweeper find locks that are due. */
-export function leaseIndexKey(service: string): string {
-  return `${service}-leases`;
+/**
+ * Sorted set of the service's live clients (by lock-value prefix) and the
+ * server time (ms) by which each must beat again: the sweeper's index of who
+ * may have died. Tagged with the service so it shares a slot with the lock sets.
+ */
+export function consumerIndexKey(service: string): string {
+  return `{${service}}-consumers`;
+}
+
+/** Set of the lock keys one client (by lock-value prefix) holds. */
+export function consumerLocksKey(service: string, client: string): string {
+  return `{${service}}-locks:${client}`;
 }
 
 /** Short lock that elects the one consumer that sweeps in a given interval. */

@@ -2,7 +2,8 @@
  * Everything the client's actors share: connections, names, options and the
  * notification queue. Built once by the client; the machines only pass it on.
  */
-import { lbsDeadLetterKey, lbsGroupName, lbsStreamKey, leaseIndexKey } from "./keys.ts";
+import { consumerIndexKey, lbsDeadLetterKey, lbsGroupName, lbsStreamKey } from "./keys.ts";
+import { OrphanAnnouncer } from "./actors/orphan_notices.ts";
 import { StreamLocks } from "./lock/stream_locks.ts";
 import type { Notification } from "./notifications.ts";
 import type { NotificationQueue } from "./notification_queue.ts";
@@ -19,8 +20,11 @@ export interface ClientRuntime {
   readonly lbsStream: string;
   readonly lbsGroup: string;
   readonly lbsDeadLetters: string;
-  readonly leaseIndex: string;
+  /** Sorted set of the service's live clients and their deadlines (the sweeper's index). */
+  readonly consumerIndex: string;
   readonly locks: StreamLocks;
+  /** Publishes orphan announcements, batching those of one tick. */
+  readonly orphans: OrphanAnnouncer;
   readonly options: ResolvedOptions;
   readonly queue: NotificationQueue<Notification>;
 }
@@ -40,13 +44,14 @@ export function createRuntime(
     lbsStream: lbsStreamKey(service),
     lbsGroup: lbsGroupName(service),
     lbsDeadLetters: lbsDeadLetterKey(service),
-    leaseIndex: leaseIndexKey(service),
+    consumerIndex: consumerIndexKey(service),
     locks: new StreamLocks(
       redis,
+      service,
       consumerId,
-      leaseIndexKey(service),
       Math.max(50, Math.floor(options.heartbeatMs / 2)),
     ),
+    orphans: new OrphanAnnouncer(redis, service),
     options,
     queue,
   };

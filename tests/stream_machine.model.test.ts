@@ -113,7 +113,10 @@ async function freshWorld(redis: RedisClient, origin: AcquisitionOrigin) {
 
   const beat = async () => {
     const { confirmedUntil } = stream().getSnapshot().context;
-    const [outcome] = await heartbeat({ runtime, locks: [{ ...acquisition, confirmedUntil }] });
+    const { outcomes: [outcome] } = await heartbeat({
+      runtime,
+      locks: [{ ...acquisition, confirmedUntil }],
+    });
     return outcome!;
   };
   const lostReport = () => reports.find((r) => r.type === "STREAM_LOST");

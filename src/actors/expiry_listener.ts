@@ -1,21 +1,18 @@
 /**
- * Hears that a lock is gone: Redis's expired-key events (when the server
- * has them on) and the library's own orphan announcements (always, as they
- * need no CONFIG). Each is checked against this service's LBS before it is
- * reported, so other services' keys and other apps' keys are ignored.
+ * Hears that locks are gone: the library's own orphan announcements (always,
+ * as they need no CONFIG) and Redis's expired-key events (when the server has
+ * them on). An announcement already names pending streams of this service;
+ * an expired key could be anyone's, so it is checked against this service's
+ * LBS before it is reported.
  */
 import { type CallbackActorLogic, fromCallback } from "xstate";
 import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { decodeOrphanNotices, noticeLockKey, type OrphanNotice } from "./orphan_notices.ts";
 import { readLbsEntry } from "./read_lbs_entry.ts";
 
-export type ExpiryEvent = {
-  type: "LOCK_GONE";
-  dataStreamName: string;
-  idInLbs: string;
-  info: Readonly<Record<string, unknown>>;
-};
+export type ExpiryEvent = { type: "LOCKS_GONE"; notices: readonly OrphanNotice[] };
 
 export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRuntime> =
   fromCallback(
@@ -25,9 +22,18 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
         runtime.options.logger.warn("subscriber connection error", { error: String(error) });
       });
       const recent = new RecentKeys(Math.max(50, Math.floor(runtime.options.heartbeatMs / 2)));
-      const onKey = (key: string) => {
-        if (!recent.firstTime(key)) return;
-        void confirm(runtime, key).then((event) => event && sendBack(event)).catch((error) =>
+      const report = (notices: readonly OrphanNotice[]) => {
+        const fresh = notices.filter((notice) => recent.firstTime(noticeLockKey(notice)));
+        if (fresh.length === 0) return;
+        for (const notice of fresh) {
+          runtime.options.metrics.recordKspNotification?.(notice.dataStreamName);
+        }
+        sendBack({ type: "LOCKS_GONE", notices: fresh });
+      };
+      const onAnnouncement = (message: string) => report(decodeOrphanNotices(message));
+      const onExpiredKey = (key: string) => {
+        if (recent.seen(key)) return;
+        void confirm(runtime, key).then((notice) => notice && report([notice])).catch((error) =>
           runtime.options.logger.warn("could not check an expired key", {
             key,
             error: String(error),
@@ -37,10 +43,10 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       let closed = false;
       void (async () => {
         await subscriber.connect();
-        await subscriber.subscribe(
-          [expiredEventChannel(runtime.database), orphanChannel(runtime.service)],
-          onKey,
-        );
+        await Promise.all([
+          subscriber.subscribe(orphanChannel(runtime.service), onAnnouncement),
+          subscriber.subscribe(expiredEventChannel(runtime.database), onExpiredKey),
+        ]);
       })().catch((error) => {
         if (!closed) runtime.options.logger.error("subscriber failed", { error: String(error) });
       });
@@ -51,34 +57,42 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
     },
   );
 
-/** Reports a key only if it is the lock of a pending entry of this service's LBS. */
-async function confirm(runtime: ClientRuntime, key: string): Promise<ExpiryEvent | undefined> {
+/** The notice for an expired key, if it is the lock of a pending entry of this service's LBS. */
+async function confirm(runtime: ClientRuntime, key: string): Promise<OrphanNotice | undefined> {
   const parsed = parseLockKey(key);
   if (!parsed) return undefined;
   const assignment = await readLbsEntry(runtime, parsed.idInLbs);
   if (typeof assignment === "string" || assignment.dataStreamName !== parsed.dataStreamName) {
     return undefined;
   }
-  runtime.options.metrics.recordKspNotification?.(parsed.dataStreamName);
-  return { type: "LOCK_GONE", ...parsed, info: assignment.info };
+  return { ...parsed, info: assignment.info };
 }
 
 /** Drops repeats of a key within a short window: Redis and the sweeper may both announce it. */
 class RecentKeys {
   readonly #windowMs: number;
   #seen = new Map<string, number>();
+  #purgedAt = 0;
 
   constructor(windowMs: number) {
     this.#windowMs = windowMs;
   }
 
+  /** Whether the key was reported within the window (without recording it). */
+  seen(key: string): boolean {
+    const last = this.#seen.get(key);
+    return last !== undefined && Date.now() - last < this.#windowMs;
+  }
+
+  /** Records the key; false when it was already reported within the window. */
   firstTime(key: string): boolean {
     const now = Date.now();
-    if (this.#seen.size > 10_000) {
+    // At most one purge per window: a burst of thousands of keys stays linear.
+    if (now - this.#purgedAt > this.#windowMs) {
+      this.#purgedAt = now;
       for (const [k, at] of this.#seen) if (now - at > this.#windowMs) this.#seen.delete(k);
     }
-    const last = this.#seen.get(key);
-    if (last !== undefined && now - last < this.#windowMs) return false;
+    if (this.seen(key)) return false;
     this.#seen.set(key, now);
     return true;
   }

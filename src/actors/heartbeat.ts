@@ -1,19 +1,26 @@
 /**
- * One shared heartbeat for every owned stream: each period it extends all
- * locks at once (node-redis pipelines commands issued together, so this is
- * one round trip whatever the number of streams) and records each lock's
- * new deadline in the lease index the sweeper reads.
+ * One shared heartbeat for every owned stream. Each beat is one pipeline:
+ * the extension script for the owned locks (one call per chunk of a thousand)
+ * and the client's mark in the consumer index, which the sweeper watches.
+ *
+ * A lock found gone while its owner lives (evicted, or the owner was late) is
+ * announced at once, so a peer claims it without waiting for anything else.
+ * Locks given up because Redis could not be reached are settled by the first
+ * beat that gets through: released if still ours, announced if gone.
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { ExtendOutcome } from "../lock/stream_locks.ts";
-import type { ClientRuntime } from "../runtime.ts";
-import { withDeadline } from "./deadline.ts";
 import type { LossReason } from "../machines/stream_types.ts";
+import type { ClientRuntime } from "../runtime.ts";
+import { markAlive } from "../scripts/consumer_liveness.ts";
+import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
+import { withDeadline } from "./deadline.ts";
+import { announceOrphans, type OrphanNotice } from "./orphan_notices.ts";
 
-export interface HeartbeatLock {
-  readonly dataStreamName: string;
+export interface HeartbeatLock extends OrphanNotice {
   readonly lockKey: string;
   readonly lockValue: string;
+  /** Until when (local clock) the lock is known to be ours. */
   readonly confirmedUntil: number;
 }
 
@@ -26,38 +33,42 @@ export type HeartbeatOutcome =
 export interface HeartbeatInput {
   readonly runtime: ClientRuntime;
   readonly locks: readonly HeartbeatLock[];
+  /** Locks given up as unreachable, still to be settled in Redis. */
+  readonly unsettled?: readonly HeartbeatLock[];
+}
+
+export interface HeartbeatOutput {
+  readonly outcomes: HeartbeatOutcome[];
+  /** Lock keys of `unsettled` that this beat settled. */
+  readonly settled: string[];
 }
 
 export async function heartbeat(
-  { runtime, locks }: HeartbeatInput,
-): Promise<HeartbeatOutcome[]> {
-  const ttl = runtime.options.heartbeatMs;
-  const sentAt = Date.now();
-  const until = sentAt + ttl;
-  const settled: Array<ExtendOutcome | Error | undefined> = new Array(locks.length);
-  const all = Promise.all(locks.map(async (lock, i) => {
-    try {
-      // Sent together with the extension: a deadline recorded for a lock that turns
-      // out lost only makes the sweeper look at it sooner, which is what we want.
-      const [outcome] = await Promise.all([
-        runtime.locks.extend(lock, ttl),
-        runtime.redis.zAdd(runtime.leaseIndex, { score: until, value: lock.lockKey }),
-      ]);
-      settled[i] = outcome;
-    } catch (error) {
-      settled[i] = error as Error;
-    }
-  }));
-  // One deadline for the whole beat (not a timer per lock): what has not answered
-  // by half the TTL counts as unanswered this time.
-  await withDeadline(all, Math.max(50, Math.floor(ttl / 2)), "heartbeat").catch(() => {});
-  return locks.map((lock, i): HeartbeatOutcome => {
+  { runtime, locks, unsettled = [] }: HeartbeatInput,
+): Promise<HeartbeatOutput> {
+  const { options, redis } = runtime;
+  const ttl = options.heartbeatMs;
+  const until = Date.now() + ttl;
+  let extended: ExtendOutcome[] | undefined;
+  const beat = Promise.all([
+    runtime.locks.extendAll(locks.map((lock) => lock.lockKey), ttl),
+    markAlive.run(redis, [runtime.consumerIndex], [runtime.locks.prefix, ttl]),
+  ]).then(([outcomes]) => {
+    extended = outcomes;
+  });
+  // What has not answered by half the TTL counts as unanswered this time.
+  await withDeadline(beat, Math.max(50, Math.floor(ttl / 2)), "heartbeat").catch(() => {});
+
+  const expired: HeartbeatLock[] = [];
+  const lost: string[] = [];
+  const outcomes = locks.map((lock, i): HeartbeatOutcome => {
     const { dataStreamName, lockKey } = lock;
-    const outcome = settled[i];
-    const held = outcome === "held";
-    runtime.options.metrics.recordLockExtensionAttempt?.(dataStreamName, held);
-    if (held) return { lockKey, outcome: "held", until };
+    const outcome = extended?.[i];
+    options.metrics.recordLockExtensionAttempt?.(dataStreamName, outcome === "held");
+    if (outcome === "held") return { lockKey, outcome: "held", until };
     if (outcome === "expired" || outcome === "taken") {
+      lost.push(lockKey);
+      if (outcome === "expired") expired.push(lock);
       return { lockKey, outcome: "lost", reason: outcome };
     }
     if (Date.now() >= lock.confirmedUntil) {
@@ -65,8 +76,43 @@ export async function heartbeat(
     }
     return { lockKey, outcome: "unknown" };
   });
+  const settled = extended && unsettled.length > 0 ? await settle(runtime, unsettled) : [];
+  if (lost.length > 0) {
+    // Side effects of news already decided: they must not hold up the next beat.
+    void Promise.all([runtime.locks.forget(lost), announceOrphans(runtime, expired)]).catch(
+      (error) => options.logger.warn("could not announce lost locks", { error: String(error) }),
+    );
+  }
+  return { outcomes, settled };
 }
 
-export const heartbeatActor: PromiseActorLogic<HeartbeatOutcome[], HeartbeatInput> = fromPromise((
+/** Settles locks given up while Redis was unreachable; returns the keys settled. */
+async function settle(
+  runtime: ClientRuntime,
+  locks: readonly HeartbeatLock[],
+): Promise<string[]> {
+  const { redis } = runtime;
+  try {
+    const keys = locks.map((lock) => lock.lockKey);
+    const states = await inspectLocks.run(redis, keys, [runtime.locks.prefix]) as number[];
+    const orphans: HeartbeatLock[] = [];
+    await Promise.all(locks.map(async (lock, i) => {
+      const state = states[i]!;
+      if (state === INSPECT_CODE.foreign) return;
+      // Still ours in Redis, though the user was told it was lost: give it up properly.
+      if (state !== INSPECT_CODE.gone && !(await runtime.locks.release(lock))) return;
+      orphans.push(lock);
+    }));
+    await Promise.all([runtime.locks.forget(keys), announceOrphans(runtime, orphans)]);
+    return keys;
+  } catch (error) {
+    runtime.options.logger.warn("could not settle locks lost in an outage", {
+      error: String(error),
+    });
+    return [];
+  }
+}
+
+export const heartbeatActor: PromiseActorLogic<HeartbeatOutput, HeartbeatInput> = fromPromise((
   { input },
 ) => heartbeat(input));

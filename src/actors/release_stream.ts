@@ -1,8 +1,8 @@
 /** Gives up one owned stream: drop its lock, and either finish or hand over its LBS entry. */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import { OwnershipLostError } from "../errors.ts";
-import { orphanChannel } from "../keys.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { announceOrphans } from "./orphan_notices.ts";
 
 export interface ReleaseInput {
   readonly runtime: ClientRuntime;
@@ -11,6 +11,8 @@ export interface ReleaseInput {
   readonly lockKey: string;
   readonly lockValue: string;
   readonly fence: number;
+  /** The producer's Info, passed on when the stream is handed over. */
+  readonly info: Readonly<Record<string, unknown>>;
   /**
    * "finish" (doneStream): the stream is processed, so XACK and XDEL its LBS entry.
    * "handover" (done()): keep the entry pending and tell peers at once, so one claims it.
@@ -24,7 +26,7 @@ export interface ReleaseInput {
  */
 export async function releaseStream(input: ReleaseInput): Promise<void> {
   const { runtime, lockKey, lockValue, idInLbs, dataStreamName } = input;
-  const { redis, locks, options } = runtime;
+  const { locks, options } = runtime;
   if (input.mode === "finish") {
     // Checked (and the TTL renewed) while we still hold the lock, then acked, then released.
     const held = await locks.extend({ lockKey, lockValue }, options.heartbeatMs);
@@ -36,9 +38,8 @@ export async function releaseStream(input: ReleaseInput): Promise<void> {
   }
   const released = await locks.release({ lockKey, lockValue });
   options.metrics.recordLockReleaseAttempt?.(dataStreamName, released);
-  await redis.zRem(runtime.leaseIndex, lockKey);
   if (input.mode === "handover" && released) {
-    await redis.publish(orphanChannel(runtime.service), lockKey);
+    await announceOrphans(runtime, [{ dataStreamName, idInLbs, info: input.info }]);
   }
 }
 

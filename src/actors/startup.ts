@@ -6,12 +6,33 @@ import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { assignEntry } from "./assign_entry.ts";
+import { leaveConsumerIndex, markAlive } from "../scripts/consumer_liveness.ts";
+import { withDeadline } from "./deadline.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 
 export async function startup(runtime: ClientRuntime): Promise<Acquisition[]> {
   await ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
   await ensureGroup(runtime);
+  // Indexed before the first acquisition, so the sweeper can find this client's locks if it dies.
+  await markAlive.run(
+    runtime.redis,
+    [runtime.consumerIndex],
+    [runtime.locks.prefix, runtime.options.heartbeatMs],
+  );
   return await recoverIdleEntries(runtime);
+}
+
+/**
+ * Leaves the consumer index once every stream is released (done()); a client
+ * that still holds a lock is left to the sweeper instead.
+ */
+export async function leave(runtime: ClientRuntime): Promise<void> {
+  const { redis, locks } = runtime;
+  await withDeadline(
+    leaveConsumerIndex.run(redis, [runtime.consumerIndex, locks.heldSetKey], [locks.prefix]),
+    Math.max(1000, runtime.options.heartbeatMs),
+    "leaving the consumer index",
+  );
 }
 
 /**
@@ -77,3 +98,7 @@ export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquis
 export const startupActor: PromiseActorLogic<Acquisition[], ClientRuntime> = fromPromise((
   { input },
 ) => startup(input));
+
+export const leaveActor: PromiseActorLogic<void, ClientRuntime> = fromPromise(({ input }) =>
+  leave(input)
+);

@@ -4,30 +4,38 @@
  * down as more keys carry a TTL), and pub/sub loses what nobody hears. So one
  * consumer at a time, elected by a short lock, does two things:
  *
- * - every sweep interval: reads the lease index for locks whose deadline has
- *   passed and touches each (PTTL). Touching an expired key makes Redis expire
- *   it and publish the event at once; the sweeper also announces it on the
- *   library's orphan channel, which needs no CONFIG.
+ * - every sweep interval: asks the consumer index which clients are overdue
+ *   (no beat for a whole TTL: crashed or stalled) and inspects the locks each
+ *   one holds. Reading an expired lock makes Redis expire it and publish its
+ *   event at once; the sweeper also announces the orphans on the service's
+ *   orphan channel, which needs no CONFIG. A client whose locks are all gone
+ *   is forgotten; one with live locks (late, or it took one after its last
+ *   beat) is looked at again when the first of them is due.
  * - every reconcile interval: walks the LBS pending list and announces each
- *   entry that has no live lock (a lost event, every consumer restarted, a
- *   lock written by a peer that keeps no lease index).
+ *   entry that has no live lock (a lost announcement, every consumer
+ *   restarted, a lock of a Go peer that keeps no index).
  *
- * Cost: one SET NX per consumer per sweep interval; for the elected sweeper one
- * ZRANGEBYSCORE plus one PTTL per due lock; reconciliation reads the PEL in
- * pages and checks each pending entry's lock once per reconcile interval.
+ * Cost while nobody dies: one SET NX per consumer per sweep interval, and one
+ * script call for the elected sweeper. Reconciliation reads the PEL in pages
+ * and checks each pending entry's lock once per reconcile interval.
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
-import { lockKey, orphanChannel, reconcileLockKey, sweepLockKey } from "../keys.ts";
+import { consumerLocksKey, lockKey, reconcileLockKey, sweepLockKey } from "../keys.ts";
+import { EXTEND_CHUNK } from "../lock/stream_locks.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { forgetConsumer, overdueConsumers } from "../scripts/consumer_liveness.ts";
+import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
 import { withDeadline } from "./deadline.ts";
+import { announceOrphans, noticesForLockKeys, type OrphanNotice } from "./orphan_notices.ts";
 import { readLbsEntry } from "./read_lbs_entry.ts";
 
-const DUE_PAGE = 1000;
+/** Overdue clients handled per sweep. */
+const OVERDUE_PAGE = 100;
 const PENDING_PAGE = 1000;
 
 export interface SweepReport {
   readonly elected: boolean;
-  /** Locks found gone and announced. */
+  /** Streams found orphaned and announced. */
   readonly orphans: number;
   readonly reconciled: boolean;
 }
@@ -39,7 +47,7 @@ export async function sweep(runtime: ClientRuntime): Promise<SweepReport> {
     PX: options.sweepIntervalMs,
   });
   if (elected !== "OK") return { elected: false, orphans: 0, reconciled: false };
-  let orphans = await sweepDueLeases(runtime);
+  let orphans = await sweepOverdueConsumers(runtime);
   const reconcile = await redis.set(reconcileLockKey(runtime.service), runtime.consumerId, {
     NX: true,
     PX: options.reconcileIntervalMs,
@@ -48,28 +56,55 @@ export async function sweep(runtime: ClientRuntime): Promise<SweepReport> {
   return { elected: true, orphans, reconciled: reconcile === "OK" };
 }
 
-async function sweepDueLeases(runtime: ClientRuntime): Promise<number> {
+async function sweepOverdueConsumers(runtime: ClientRuntime): Promise<number> {
+  const reply = await overdueConsumers.run(
+    runtime.redis,
+    [runtime.consumerIndex],
+    [OVERDUE_PAGE],
+  ) as Array<number | string>;
+  const now = Number(reply[0]);
+  const overdue = reply.slice(1).map(String);
+  const counts = await Promise.all(overdue.map((client) => sweepConsumer(runtime, client, now)));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Inspects an overdue client's locks; announces the gone ones. @returns how many. */
+async function sweepConsumer(runtime: ClientRuntime, client: string, now: number) {
   const { redis } = runtime;
-  const now = Date.now();
-  const due = await redis.zRangeByScore(runtime.leaseIndex, "-inf", now, {
-    LIMIT: { offset: 0, count: DUE_PAGE },
+  const heldSet = consumerLocksKey(runtime.service, client);
+  const keys = await redis.sMembers(heldSet);
+  const gone: string[] = [];
+  const done: string[] = [];
+  let nextDue = Infinity;
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += EXTEND_CHUNK) chunks.push(keys.slice(i, i + EXTEND_CHUNK));
+  const replies = await Promise.all(
+    chunks.map((chunk) => inspectLocks.run(redis, chunk, [client])),
+  );
+  chunks.forEach((chunk, c) => {
+    const states = replies[c] as number[];
+    chunk.forEach((key, j) => {
+      const state = states[j]!;
+      if (state === INSPECT_CODE.gone) {
+        gone.push(key);
+        done.push(key);
+      } else if (state === INSPECT_CODE.foreign) {
+        done.push(key);
+      } else {
+        nextDue = Math.min(nextDue, state > 0 ? state : runtime.options.heartbeatMs);
+      }
+    });
   });
-  const ttls = await Promise.all(due.map((key) => redis.pTTL(key)));
-  let orphans = 0;
-  await Promise.all(due.map((key, i) => {
-    const ttl = Number(ttls[i]);
-    if (ttl === -2) {
-      orphans += 1;
-      return Promise.all([
-        redis.zRem(runtime.leaseIndex, key),
-        redis.publish(orphanChannel(runtime.service), key),
-      ]);
-    }
-    // Alive: a heartbeat is late or a peer keeps no lease index. Look again when it is due.
-    const next = now + (ttl > 0 ? ttl : runtime.options.heartbeatMs);
-    return redis.zAdd(runtime.leaseIndex, { score: next, value: key });
-  }));
-  return orphans;
+  const notices = await noticesForLockKeys(runtime, gone);
+  await announceOrphans(runtime, notices);
+  if (done.length > 0) await redis.sRem(heldSet, done);
+  if (nextDue === Infinity) {
+    await forgetConsumer.run(redis, [runtime.consumerIndex, heldSet], [client, now]);
+  } else {
+    // Alive after all (late) or took a stream after its last beat: look again when due.
+    await redis.zAdd(runtime.consumerIndex, { score: now + nextDue, value: client }, { GT: true });
+  }
+  return notices.length;
 }
 
 /** Stream names of LBS ids, so reconciliation reads each entry once. */
@@ -78,7 +113,7 @@ const NAME_CACHE_LIMIT = 100_000;
 
 async function reconcilePending(runtime: ClientRuntime): Promise<number> {
   const { redis, options } = runtime;
-  let orphans = 0;
+  let announced = 0;
   let start = "-";
   for (;;) {
     const page = await redis.xPendingRange(
@@ -91,18 +126,23 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
     );
     if (page.length === 0) break;
     const names = await Promise.all(page.map((entry) => streamNameOf(runtime, entry.id)));
-    const locks = page.map((entry, i) => names[i] ? lockKey(names[i] as string, entry.id) : null);
-    const exists = await Promise.all(locks.map((key) => (key ? redis.exists(key) : 1)));
-    for (const [i, key] of locks.entries()) {
-      if (key && Number(exists[i]) === 0) {
-        orphans += 1;
-        await redis.publish(orphanChannel(runtime.service), key);
-      }
-    }
+    const candidates = page.flatMap((entry, i) =>
+      names[i] ? [{ dataStreamName: names[i] as string, idInLbs: entry.id }] : []
+    );
+    const exists = await Promise.all(
+      candidates.map((c) => redis.exists(lockKey(c.dataStreamName, c.idInLbs))),
+    );
+    const orphaned = candidates.filter((_, i) => Number(exists[i]) === 0);
+    const notices: OrphanNotice[] = await noticesForLockKeys(
+      runtime,
+      orphaned.map((c) => lockKey(c.dataStreamName, c.idInLbs)),
+    );
+    await announceOrphans(runtime, notices);
+    announced += notices.length;
     if (page.length < PENDING_PAGE) break;
     start = `(${page[page.length - 1]!.id}`;
   }
-  return orphans;
+  return announced;
 }
 
 async function streamNameOf(runtime: ClientRuntime, id: string): Promise<string | null> {

@@ -1,15 +1,19 @@
 /**
- * Per-stream locks: a thin adapter over redlock-universal's single-instance
- * lock (SET NX PX, compare-and-extend, compare-and-delete), plus a fencing
- * token drawn right after each acquisition.
+ * Per-stream locks: acquisition and release through redlock-universal's
+ * single-instance lock (SET NX PX, compare-and-delete), a fencing token drawn
+ * right after each acquisition, and the heartbeat's batched extension.
  *
- * Lock values are `<consumerId>~<random>`: unique to one acquisition, so a
- * restarted pod that reuses its name can neither extend nor release its
- * predecessor's locks, yet a peer can still tell who holds a stream.
+ * Lock values are `<consumerId>~<instance>.<seq>`: unique to one acquisition
+ * (fenced writes compare the whole value), while the prefix up to the dot
+ * names this client instance, so one script can extend all of its locks and a
+ * restarted pod that reuses its consumer id can neither extend nor release its
+ * predecessor's locks. Each client also keeps the set of lock keys it holds,
+ * which the sweeper reads if the client dies.
  */
 import { NodeRedisAdapter } from "redlock-universal";
-import { fenceKey, lockKey } from "../keys.ts";
+import { consumerLocksKey, fenceKey, lockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
+import { EXTEND_CODE, extendLocks } from "../scripts/extend_locks.ts";
 import { issueFence } from "../scripts/issue_fence.ts";
 
 /** A lock this consumer holds. */
@@ -24,6 +28,9 @@ export type ExtendOutcome = "held" | "expired" | "taken";
 
 const HOLDER_SEPARATOR = "~";
 
+/** Locks per extension script: bounds how long one call keeps Redis busy (about a millisecond). */
+export const EXTEND_CHUNK = 1000;
+
 /** The consumer id inside a lock value written by this library (undefined for others). */
 export function holderOf(lockValue: string | null | undefined): string | undefined {
   if (!lockValue) return undefined;
@@ -31,25 +38,27 @@ export function holderOf(lockValue: string | null | undefined): string | undefin
   return at > 0 ? lockValue.slice(0, at) : undefined;
 }
 
+/** The lock-value prefix of a client instance: `<consumerId>~<instance>.` */
+export function instancePrefix(consumerId: string, instance: string): string {
+  return `${consumerId}${HOLDER_SEPARATOR}${instance}.`;
+}
+
 export class StreamLocks {
+  /** This client's lock-value prefix; also its name in the consumer index. */
+  readonly prefix: string;
+  /** The set of lock keys this client holds. */
+  readonly heldSetKey: string;
   readonly #redis: RedisClient;
   readonly #adapter: NodeRedisAdapter;
-  readonly #consumerId: string;
+  #sequence = 0;
 
-  readonly #leaseIndex: string;
-
-  /**
-   * `leaseIndex` is the sorted set of lock deadlines the sweeper reads; every
-   * acquisition is recorded there at once, so a consumer that dies before its
-   * first heartbeat is found too. `timeoutMs` bounds the lock library's own
-   * calls; the heartbeat puts one deadline over each beat.
-   */
-  constructor(redis: RedisClient, consumerId: string, leaseIndex: string, timeoutMs = 5000) {
-    this.#leaseIndex = leaseIndex;
+  /** `timeoutMs` bounds the lock library's own calls; the heartbeat puts one deadline over a beat. */
+  constructor(redis: RedisClient, service: string, consumerId: string, timeoutMs = 5000) {
     this.#redis = redis;
     // deno-lint-ignore no-explicit-any
     this.#adapter = new NodeRedisAdapter(redis as any, { timeout: timeoutMs });
-    this.#consumerId = consumerId;
+    this.prefix = instancePrefix(consumerId, randomHex(6));
+    this.heldSetKey = consumerLocksKey(service, this.prefix);
   }
 
   /** Tries to take a stream's lock; returns the holder's value when someone has it. */
@@ -59,18 +68,22 @@ export class StreamLocks {
     ttlMs: number,
   ): Promise<{ held: HeldLock } | { heldBy: string | null }> {
     const key = lockKey(dataStreamName, idInLbs);
-    const value = `${this.#consumerId}${HOLDER_SEPARATOR}${crypto.randomUUID()}`;
+    const value = this.prefix + (++this.#sequence).toString(36);
     const set = await this.#adapter.setNX(key, value, ttlMs);
     if (set !== "OK") return { heldBy: await this.#redis.get(key) };
+    // Indexed at once, so a client that dies before its first heartbeat is found too.
     const [fence] = await Promise.all([
       issueFence.run(this.#redis, [key, fenceKey(key)], [value]).then(Number),
-      this.#redis.zAdd(this.#leaseIndex, { score: Date.now() + ttlMs, value: key }),
+      this.#redis.sAdd(this.heldSetKey, key),
     ]);
-    if (fence === 0) return { heldBy: await this.#redis.get(key) };
+    if (fence === 0) {
+      await this.#redis.sRem(this.heldSetKey, key);
+      return { heldBy: await this.#redis.get(key) };
+    }
     return { held: { lockKey: key, lockValue: value, fence } };
   }
 
-  /** Extends a lock if it is still ours; tells why not otherwise. */
+  /** Extends one lock if this very acquisition still holds it; tells why not otherwise. */
   async extend(
     lock: Pick<HeldLock, "lockKey" | "lockValue">,
     ttlMs: number,
@@ -80,8 +93,45 @@ export class StreamLocks {
     return current === null ? "expired" : "taken";
   }
 
-  /** Deletes a lock if it is still ours. */
-  async release(lock: Pick<HeldLock, "lockKey" | "lockValue">): Promise<boolean> {
-    return await this.#adapter.delIfMatch(lock.lockKey, lock.lockValue);
+  /**
+   * Extends every given lock this client holds: one script per chunk of
+   * EXTEND_CHUNK keys, all issued in one tick so they travel as one pipeline.
+   * @returns one outcome per key, in order.
+   */
+  async extendAll(keys: readonly string[], ttlMs: number): Promise<ExtendOutcome[]> {
+    const chunks: Promise<unknown>[] = [];
+    for (let i = 0; i < keys.length; i += EXTEND_CHUNK) {
+      const chunk = keys.slice(i, i + EXTEND_CHUNK);
+      chunks.push(extendLocks.run(this.#redis, chunk, [this.prefix, ttlMs]));
+    }
+    const replies = await Promise.all(chunks);
+    const outcomes: ExtendOutcome[] = [];
+    for (const reply of replies) {
+      for (const code of reply as number[]) {
+        outcomes.push(
+          code === EXTEND_CODE.extended ? "held" : code === EXTEND_CODE.gone ? "expired" : "taken",
+        );
+      }
+    }
+    return outcomes;
   }
+
+  /** Deletes a lock if it is still this acquisition's, and unindexes it. */
+  async release(lock: Pick<HeldLock, "lockKey" | "lockValue">): Promise<boolean> {
+    const [released] = await Promise.all([
+      this.#adapter.delIfMatch(lock.lockKey, lock.lockValue),
+      this.#redis.sRem(this.heldSetKey, lock.lockKey),
+    ]);
+    return released;
+  }
+
+  /** Unindexes locks this client no longer holds (lost, or released elsewhere). */
+  async forget(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.#redis.sRem(this.heldSetKey, [...keys]);
+  }
+}
+
+function randomHex(bytes: number): string {
+  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(buffer, (b) => b.toString(16).padStart(2, "0")).join("");
 }

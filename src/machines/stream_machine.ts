@@ -103,6 +103,7 @@ export const streamMachine = setup({
           lockKey: context.acquisition.lockKey,
           lockValue: context.acquisition.lockValue,
           fence: context.acquisition.fence,
+          info: context.acquisition.info,
           mode: context.releaseMode ?? "finish",
         }),
         onDone: { target: "released", actions: "reportReleased" },

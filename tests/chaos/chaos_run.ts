@@ -74,14 +74,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let quietUntil = 0; // orphan checks pause right after a Redis restart
   const started = Date.now();
 
-  // Produce: streams spread over the first third, malformed entries among them.
+  // Produce: streams spread over the first third, malformed entries among them. A producer
+  // retries through a Redis restart (a retry after a lost reply may add a duplicate entry,
+  // which is then one more stream to account for).
+  const produce = async (add: () => Promise<string>): Promise<string> => {
+    for (;;) {
+      try {
+        return await add();
+      } catch {
+        await sleep(100);
+      }
+    }
+  };
   const producing = (async () => {
     for (let i = 0; i < options.streams; i++) {
       const name = `chaos-stream-${i}`;
-      names.set(await addStream(redis, service, { dataStreamName: name, info: { i } }), name);
+      names.set(
+        await produce(() => addStream(redis, service, { dataStreamName: name, info: { i } })),
+        name,
+      );
       if (i % Math.ceil(options.streams / Math.max(1, options.malformed)) === 0) {
         if (malformedIds.length < options.malformed) {
-          malformedIds.push(await redis.xAdd(lbsStreamKey(service), "*", { "lbs-input": "{oops" }));
+          malformedIds.push(
+            await produce(() => redis.xAdd(lbsStreamKey(service), "*", { "lbs-input": "{oops" })),
+          );
         }
       }
       await sleep(options.durationMs / 3 / options.streams);

@@ -1,0 +1,91 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { lockKey } from "../../mod.ts";
+import { EXTEND_CHUNK, holderOf, StreamLocks } from "../../src/lock/stream_locks.ts";
+import type { RedisClient } from "../../src/redis/client.ts";
+import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
+
+/** Calls of one command so far, from INFO commandstats. */
+async function calls(redis: RedisClient, command: string): Promise<number> {
+  const stats = await redis.info("commandstats");
+  return Number(stats.match(new RegExp(`cmdstat_${command}:calls=(\\d+)`))?.[1] ?? 0);
+}
+
+describe("stream locks", () => {
+  let server: RedisServer;
+  let redis: RedisClient;
+  before(async () => {
+    server = await RedisServer.start();
+    redis = await server.connect();
+  });
+  after(async () => {
+    redis.destroy();
+    await server.stop();
+  });
+
+  it("extendAll extends a client's locks with one script call per chunk of a thousand", async () => {
+    const service = uniqueName();
+    const locks = new StreamLocks(redis, service, "c1");
+    const count = EXTEND_CHUNK * 2 + 500;
+    const keys: string[] = [];
+    await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const result = await locks.acquire(`${service}-s${i}`, `${i + 1}-0`, 5000);
+      assert.ok("held" in result);
+      keys.push(result.held.lockKey);
+    }));
+    const before = await calls(redis, "evalsha");
+    const outcomes = await locks.extendAll(keys, 60_000);
+    assert.equal(await calls(redis, "evalsha") - before, 3, "three chunks, three calls");
+    assert.ok(outcomes.every((o) => o === "held"));
+    assert.ok((await redis.pTTL(keys[0]!)) > 50_000, "the TTL was extended");
+  });
+
+  it("extendAll reports gone and foreign locks and never extends another client's lock", async () => {
+    const service = uniqueName();
+    const mine = new StreamLocks(redis, service, "pod");
+    const predecessor = new StreamLocks(redis, service, "pod"); // same consumer id, restarted
+    const a = await mine.acquire(uniqueName("a"), "1-0", 5000);
+    const b = await mine.acquire(uniqueName("b"), "2-0", 5000);
+    const c = await predecessor.acquire(uniqueName("c"), "3-0", 5000);
+    assert.ok("held" in a && "held" in b && "held" in c);
+    await redis.del(b.held.lockKey);
+    const outcomes = await mine.extendAll([a.held.lockKey, b.held.lockKey, c.held.lockKey], 9000);
+    assert.deepEqual(outcomes, ["held", "expired", "taken"]);
+    assert.ok((await redis.pTTL(c.held.lockKey)) <= 5000, "the predecessor's lock is untouched");
+  });
+
+  it("lock values are unique per acquisition and name their holder", async () => {
+    const service = uniqueName();
+    const locks = new StreamLocks(redis, service, "consumer~with~tildes");
+    const stream = uniqueName("s");
+    const first = await locks.acquire(stream, "1-0", 5000);
+    assert.ok("held" in first);
+    await locks.release(first.held);
+    const second = await locks.acquire(stream, "1-0", 5000);
+    assert.ok("held" in second);
+    assert.notEqual(first.held.lockValue, second.held.lockValue);
+    assert.equal(holderOf(second.held.lockValue), "consumer~with~tildes");
+    assert.ok(second.held.lockValue.startsWith(locks.prefix));
+    assert.equal(second.held.fence, 2, "the fence grew across acquisitions");
+  });
+
+  it("keeps the set of held lock keys that the sweeper reads", async () => {
+    const service = uniqueName();
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
+    const locks = new StreamLocks(redis, service, "c");
+    const held = [await locks.acquire(a, "1-0", 5000), await locks.acquire(b, "2-0", 5000)];
+    assert.ok(held.every((r) => "held" in r));
+    assert.deepEqual((await redis.sMembers(locks.heldSetKey)).sort(), [
+      lockKey(a, "1-0"),
+      lockKey(b, "2-0"),
+    ]);
+    await locks.release({
+      lockKey: lockKey(a, "1-0"),
+      lockValue: await redis.get(lockKey(a, "1-0")) as string,
+    });
+    await locks.forget([lockKey(b, "2-0")]);
+    assert.deepEqual(await redis.sMembers(locks.heldSetKey), []);
+    const lost = await new StreamLocks(redis, service, "other").acquire(b, "2-0", 5000);
+    assert.ok("heldBy" in lost, "b is still locked: forget only unindexes");
+  });
+});

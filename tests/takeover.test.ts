@@ -1,0 +1,169 @@
+/**
+ * Takeover paths that do not depend on Redis's expired events: keyspace
+ * events are off on this server and reconciliation is effectively disabled,
+ * so each test shows one of the library's own announcement paths at work.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  addStream,
+  createStreamClient,
+  lockKey,
+  NotificationType,
+  type StreamClient,
+  type StreamClientOptions,
+} from "../mod.ts";
+import { consumerIndexKey, consumerLocksKey } from "../src/keys.ts";
+import { silentLogger } from "../src/observability.ts";
+import type { RedisClient } from "../src/redis/client.ts";
+import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { waitUntil } from "./fixture/wait.ts";
+import { NotificationLog } from "./helpers/notifications.ts";
+
+const HEARTBEAT_MS = 400;
+const options: StreamClientOptions = {
+  logger: silentLogger,
+  heartbeatMs: HEARTBEAT_MS,
+  lbsIdleMs: 60_000,
+  keyspaceConfig: "skip",
+  reconcileIntervalMs: 600_000,
+  retry: { maxRetries: -1, initialDelayMs: 50, maxDelayMs: 400 },
+};
+
+/** The lock-value prefix a client's locks carry: its name in the consumer index. */
+async function prefixOf(redis: RedisClient, key: string): Promise<string> {
+  const value = await redis.get(key);
+  assert.ok(value, `${key} is locked`);
+  return value.slice(0, value.lastIndexOf(".") + 1);
+}
+
+describe("takeover without keyspace events", () => {
+  let server: RedisServer;
+  let redis: RedisClient;
+  before(async () => {
+    server = await RedisServer.start({ notifyKeyspaceEvents: "" });
+    redis = await server.connect();
+  });
+  after(async () => {
+    redis.destroy();
+    await server.stop();
+  });
+
+  async function started(service: string, consumerId: string) {
+    const client = createStreamClient(redis, service, { ...options, consumerId });
+    return { client, log: new NotificationLog(await client.init()) };
+  }
+
+  it("the sweeper announces every stream of a crashed client, then forgets the client", async () => {
+    const service = uniqueName();
+    const owner = await started(service, "owner");
+    const names = ["a", "b", "c"].map((n) => uniqueName(n));
+    const ids = [];
+    for (const name of names) ids.push(await addStream(redis, service, { dataStreamName: name }));
+    await waitUntil(() => owner.log.ofType(NotificationType.StreamAdded).length === 3);
+    const prefix = await prefixOf(redis, lockKey(names[0]!, ids[0]!));
+    const peer = await started(service, "peer");
+
+    owner.client.supervisor.stop(); // a crash: nothing released, nothing announced
+    for (const name of names) {
+      await peer.log.next(
+        (n) => n.type === NotificationType.StreamExpired && n.payload.dataStreamName === name,
+        { timeoutMs: 5000, message: `StreamExpired for ${name}` },
+      );
+    }
+    await waitUntil(async () => (await redis.zScore(consumerIndexKey(service), prefix)) === null, {
+      message: "the crashed client to leave the consumer index",
+    });
+    assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+    await peer.client.done();
+  });
+
+  it("an owner that finds its lock gone is told StreamDisowned and announces the stream", async () => {
+    const service = uniqueName();
+    const owner = await started(service, "owner");
+    const name = uniqueName("s");
+    const id = await addStream(redis, service, { dataStreamName: name, info: { k: 1 } });
+    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const peer = await started(service, "peer"); // joins after the assignment
+    await redis.del(lockKey(name, id)); // evicted, or deleted by hand: the owner lives on
+    const disowned = await owner.log.next((n) => n.type === NotificationType.StreamDisowned);
+    assert.equal(disowned.additionalInfo.reason, "expired");
+    const expired = await peer.log.next((n) => n.type === NotificationType.StreamExpired, {
+      timeoutMs: 3000,
+      message: "the owner's own announcement",
+    });
+    assert.deepEqual(expired.payload, { dataStreamName: name, idInLbs: id });
+    assert.deepEqual(expired.additionalInfo, { k: 1 });
+    await Promise.all([owner.client.done(), peer.client.done()]);
+  });
+
+  it("streams given up while Redis was unreachable are announced once it answers again", async () => {
+    const service = uniqueName();
+    const owner = await started(service, "owner");
+    const name = uniqueName("s");
+    const id = await addStream(redis, service, { dataStreamName: name });
+    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const prefix = await prefixOf(redis, lockKey(name, id));
+    const peer = await started(service, "peer");
+
+    server.pause(); // longer than the TTL: the owner can no longer prove it holds the lock
+    await owner.log.next((n) => n.type === NotificationType.StreamDisowned, {
+      message: "StreamDisowned while Redis is frozen",
+    }).finally(() => server.resume());
+    assert.equal(
+      owner.log.ofType(NotificationType.StreamDisowned)[0]!.additionalInfo.reason,
+      "unreachable",
+    );
+    await peer.log.next((n) => n.type === NotificationType.StreamExpired, {
+      timeoutMs: 5000,
+      message: "StreamExpired on the peer after the outage",
+    });
+    assert.deepEqual(
+      await peer.client.claim({ dataStreamName: name, idInLbs: id }).then((r) => r.dataStreamName),
+      name,
+    );
+    await waitUntil(
+      async () => !(await redis.sIsMember(consumerLocksKey(service, prefix), lockKey(name, id))),
+      { message: "the owner to unindex the lock it gave up" },
+    );
+    await Promise.all([owner.client.done(), peer.client.done()]);
+  });
+
+  it("a client that stops still holding a lock is left overdue for the sweeper", async () => {
+    const service = uniqueName();
+    const { client, log } = await started(service, "c");
+    const name = uniqueName("s");
+    const id = await addStream(redis, service, { dataStreamName: name });
+    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const prefix = await prefixOf(redis, lockKey(name, id));
+    // A lock whose release will not happen (as when Redis timed out on it), still indexed.
+    const stuck = lockKey(uniqueName("stuck"), "1-0");
+    await redis.set(stuck, `${prefix}zz`, { PX: 800 });
+    await redis.sAdd(consumerLocksKey(service, prefix), stuck);
+    await client.done();
+    const score = await redis.zScore(consumerIndexKey(service), prefix);
+    assert.notEqual(score, null, "still indexed, as overdue");
+    const peer = await started(service, "peer");
+    await waitUntil(async () => (await redis.zScore(consumerIndexKey(service), prefix)) === null, {
+      message: "the peer's sweeper to settle the stuck lock and forget the client",
+    });
+    assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+    await peer.client.done();
+  });
+
+  it("done() leaves the consumer index and holds nothing", async () => {
+    const service = uniqueName();
+    const { client, log }: { client: StreamClient; log: NotificationLog } = await started(
+      service,
+      "c",
+    );
+    const name = uniqueName("s");
+    const id = await addStream(redis, service, { dataStreamName: name });
+    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const prefix = await prefixOf(redis, lockKey(name, id));
+    assert.notEqual(await redis.zScore(consumerIndexKey(service), prefix), null);
+    await client.done();
+    assert.equal(await redis.zScore(consumerIndexKey(service), prefix), null);
+    assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+  });
+});
