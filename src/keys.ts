@@ -6,8 +6,12 @@
  * so a script that touches a lock and its fence stays valid on Redis Cluster.
  */
 
-/** Separator between the data stream name and the LBS id in a lock key (Go's MutexKeySep). */
-export const LOCK_KEY_SEPARATOR = ":";
+/**
+ * Separator between the data stream name and the LBS id in a lock key: the
+ * literal string redis-stream-client-go uses (configs.MutexKeySep), so a Go and
+ * a TypeScript consumer of one service lock the same key for the same stream.
+ */
+export const LOCK_KEY_SEPARATOR = "<MUTEX_KEY_SEP>";
 
 /** The field of an LBS entry that holds the JSON assignment. */
 export const LBS_FIELD = "lbs-input";
@@ -27,7 +31,7 @@ export function lbsDeadLetterKey(service: string): string {
   return `${service}-input-dead`;
 }
 
-/** The lock key of a stream: `<dataStreamName>:<idInLbs>`. */
+/** The lock key of a stream: `<dataStreamName><MUTEX_KEY_SEP><idInLbs>`. */
 export function lockKey(dataStreamName: string, idInLbs: string): string {
   return `${dataStreamName}${LOCK_KEY_SEPARATOR}${idInLbs}`;
 }
@@ -38,7 +42,7 @@ const STREAM_ID = /^\d+-\d+$/;
 export function parseLockKey(key: string): { dataStreamName: string; idInLbs: string } | undefined {
   const at = key.lastIndexOf(LOCK_KEY_SEPARATOR);
   if (at <= 0) return undefined;
-  const idInLbs = key.slice(at + 1);
+  const idInLbs = key.slice(at + LOCK_KEY_SEPARATOR.length);
   if (!STREAM_ID.test(idInLbs)) return undefined;
   return { dataStreamName: key.slice(0, at), idInLbs };
 }

@@ -69,6 +69,18 @@ describe("LBS entry codec", () => {
 });
 
 describe("lock keys", () => {
+  it("are the keys redis-stream-client-go locks: <name><MUTEX_KEY_SEP><idInLbs>", () => {
+    // notifs/lbsmsg.go FormMutexKey joins with configs.MutexKeySep = "<MUTEX_KEY_SEP>".
+    assert.equal(
+      lockKey("orders:eu", "1700000000000-0"),
+      "orders:eu<MUTEX_KEY_SEP>1700000000000-0",
+    );
+    assert.deepEqual(parseLockKey("orders:eu<MUTEX_KEY_SEP>1700000000000-0"), {
+      dataStreamName: "orders:eu",
+      idInLbs: "1700000000000-0",
+    });
+  });
+
   it("parse back into stream name and LBS id, even when the name has colons", () => {
     fc.assert(fc.property(
       fc.string({ minLength: 1 }),
@@ -83,6 +95,7 @@ describe("lock keys", () => {
 
   it("are not confused with keys that are not locks", () => {
     assert.equal(parseLockKey("session:abc"), undefined);
-    assert.equal(parseLockKey(":1-0"), undefined);
+    assert.equal(parseLockKey("session:1-0"), undefined);
+    assert.equal(parseLockKey("<MUTEX_KEY_SEP>1-0"), undefined);
   });
 });

@@ -11,6 +11,7 @@
  * which the sweeper reads if the client dies.
  */
 import { NodeRedisAdapter } from "redlock-universal";
+import { CONSUMER_PREFIX } from "../consumer_id.ts";
 import { consumerLocksKey, fenceKey, lockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import { EXTEND_CODE, extendLocks } from "../scripts/extend_locks.ts";
@@ -31,11 +32,16 @@ const HOLDER_SEPARATOR = "~";
 /** Locks per extension script: bounds how long one call keeps Redis busy (about a millisecond). */
 export const EXTEND_CHUNK = 1000;
 
-/** The consumer id inside a lock value written by this library (undefined for others). */
+/**
+ * The consumer id a lock value names: the part before `~` in this library's
+ * values, or the whole value of redis-stream-client-go's, which is the
+ * consumer id itself (always prefixed `redis-consumer-`). Undefined otherwise.
+ */
 export function holderOf(lockValue: string | null | undefined): string | undefined {
   if (!lockValue) return undefined;
   const at = lockValue.lastIndexOf(HOLDER_SEPARATOR);
-  return at > 0 ? lockValue.slice(0, at) : undefined;
+  if (at > 0) return lockValue.slice(0, at);
+  return lockValue.startsWith(CONSUMER_PREFIX) ? lockValue : undefined;
 }
 
 /** The lock-value prefix of a client instance: `<consumerId>~<instance>.` */
