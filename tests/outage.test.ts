@@ -52,6 +52,22 @@ describe("Redis outages", () => {
     redis.destroy();
   });
 
+  it("turns keyspace events back on after a restart made Redis forget them", async () => {
+    const redis = await server.connect();
+    const client = createStreamClient(redis, uniqueName(), { ...quiet, consumerId: "c" });
+    const log = new NotificationLog(await client.init());
+    const flags = async () =>
+      (await redis.configGet("notify-keyspace-events"))["notify-keyspace-events"];
+    assert.equal(await flags(), "xE");
+    await server.restart(); // CONFIG SET does not survive a restart
+    await waitUntil(async () => (await flags().catch(() => "")) === "xE", {
+      message: "the client to configure keyspace events again",
+    });
+    assert.equal(log.ofType(NotificationType.StreamTerminated).length, 0);
+    await client.done();
+    redis.destroy();
+  });
+
   it("keeps streams whose locks survive a short outage", async () => {
     const redis = await server.connect();
     const service = uniqueName();

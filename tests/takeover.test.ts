@@ -49,8 +49,8 @@ describe("takeover without keyspace events", () => {
     await server.stop();
   });
 
-  async function started(service: string, consumerId: string) {
-    const client = createStreamClient(redis, service, { ...options, consumerId });
+  async function started(service: string, consumerId: string, extra: StreamClientOptions = {}) {
+    const client = createStreamClient(redis, service, { ...options, consumerId, ...extra });
     return { client, log: new NotificationLog(await client.init()) };
   }
 
@@ -99,7 +99,12 @@ describe("takeover without keyspace events", () => {
 
   it("streams given up while Redis was unreachable are announced once it answers again", async () => {
     const service = uniqueName();
-    const owner = await started(service, "owner");
+    const said: Array<[string, Record<string, unknown> | undefined]> = [];
+    const logger = {
+      ...silentLogger,
+      info: (m: string, f?: Record<string, unknown>) => void said.push([m, f]),
+    };
+    const owner = await started(service, "owner", { logger });
     const name = uniqueName("s");
     const id = await addStream(redis, service, { dataStreamName: name });
     await owner.log.next((n) => n.type === NotificationType.StreamAdded);
@@ -126,6 +131,11 @@ describe("takeover without keyspace events", () => {
       async () => !(await redis.sIsMember(consumerLocksKey(service, prefix), lockKey(name, id))),
       { message: "the owner to unindex the lock it gave up" },
     );
+    const reverified = await waitUntil(
+      () => said.find(([message]) => message.startsWith("Redis answers again")),
+      { message: "the owner to log that its locks were re-verified" },
+    );
+    assert.equal(reverified?.[1]?.held, 0);
     await Promise.all([owner.client.done(), peer.client.done()]);
   });
 

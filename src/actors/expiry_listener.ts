@@ -9,6 +9,7 @@ import { type CallbackActorLogic, fromCallback } from "xstate";
 import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 import { decodeOrphanNotices, noticeLockKey, type OrphanNotice } from "./orphan_notices.ts";
 import { readLbsEntry } from "./read_lbs_entry.ts";
 
@@ -20,6 +21,11 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       const subscriber = runtime.redis.duplicate() as RedisClient;
       subscriber.on("error", (error: unknown) => {
         runtime.options.logger.warn("subscriber connection error", { error: String(error) });
+      });
+      // A reconnection may follow a Redis restart, which forgets CONFIG SET: configure again.
+      let connections = 0;
+      subscriber.on("ready", () => {
+        if (++connections > 1) void ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
       });
       const recent = new RecentKeys(Math.max(50, Math.floor(runtime.options.heartbeatMs / 2)));
       const report = (notices: readonly OrphanNotice[]) => {

@@ -38,6 +38,8 @@ export interface HeartbeatInput {
 }
 
 export interface HeartbeatOutput {
+  /** Whether Redis answered this beat in time. */
+  readonly answered: boolean;
   readonly outcomes: HeartbeatOutcome[];
   /** Lock keys of `unsettled` that this beat settled. */
   readonly settled: string[];
@@ -83,7 +85,7 @@ export async function heartbeat(
       (error) => options.logger.warn("could not announce lost locks", { error: String(error) }),
     );
   }
-  return { outcomes, settled };
+  return { answered: extended !== undefined, outcomes, settled };
 }
 
 /** Settles locks given up while Redis was unreachable; returns the keys settled. */

@@ -40,6 +40,8 @@ export interface SupervisorContext {
   readonly keysByName: Map<string, string>;
   /** Locks given up because Redis was unreachable, until a heartbeat settles them in Redis. */
   readonly unsettled: Map<string, HeartbeatLock>;
+  /** Heartbeats in a row that Redis did not answer in time. */
+  readonly unansweredBeats: number;
   readonly endReason: string;
 }
 
@@ -172,6 +174,19 @@ export const supervisorMachine = setup({
         }
       },
     ),
+    noteReachability: assign({
+      unansweredBeats: ({ context }, params: { output: HeartbeatOutput }) => {
+        if (!params.output.answered) return context.unansweredBeats + 1;
+        if (context.unansweredBeats > 0) {
+          context.runtime.options.logger.info("Redis answers again; every lock re-verified", {
+            unansweredBeats: context.unansweredBeats,
+            held: owningStreams(context.streams).length,
+            lostMeanwhile: params.output.settled.length,
+          });
+        }
+        return 0;
+      },
+    }),
     releaseAll: enqueueActions(({ context, enqueue }) => {
       for (const ref of owningStreams(context.streams)) {
         enqueue.sendTo(ref, { type: "RELEASE", mode: "handover" });
@@ -195,6 +210,7 @@ export const supervisorMachine = setup({
     streams: new Map(),
     keysByName: new Map(),
     unsettled: new Map(),
+    unansweredBeats: 0,
     endReason: "",
   }),
   initial: "idle",
@@ -288,10 +304,16 @@ export const supervisorMachine = setup({
                 }),
                 onDone: {
                   target: "waiting",
-                  actions: {
-                    type: "deliverHeartbeat",
-                    params: ({ event }) => ({ output: event.output }),
-                  },
+                  actions: [
+                    {
+                      type: "deliverHeartbeat",
+                      params: ({ event }) => ({ output: event.output }),
+                    },
+                    {
+                      type: "noteReachability",
+                      params: ({ event }) => ({ output: event.output }),
+                    },
+                  ],
                 },
                 onError: "waiting",
               },
