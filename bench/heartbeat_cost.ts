@@ -7,15 +7,21 @@ import { Socket } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createStreamClient, lbsStreamKey, NotificationType } from "../mod.ts";
 import { silentLogger } from "../src/observability.ts";
+import { markAlive } from "../src/scripts/consumer_liveness.ts";
+import { extendLocks } from "../src/scripts/extend_locks.ts";
 import { RedisServer, uniqueName } from "../tests/fixture/redis_server.ts";
 import { waitUntil } from "../tests/fixture/wait.ts";
 
 export interface OwnershipCost {
   readonly streams: number;
   readonly heartbeatMs: number;
-  readonly commandsPerSecond: number;
-  readonly commandsPerStreamPerPeriod: number;
-  /** Flushes (batches on the wire) per heartbeat period on the heartbeat's connection. */
+  /** Requests this client sent per heartbeat period, everything included (sweeper, reader). */
+  readonly requestsPerPeriod: number;
+  /** The heartbeat's own requests per period: extension scripts plus the liveness mark. */
+  readonly heartbeatRequestsPerPeriod: number;
+  /** Commands Redis executed per period and stream, counting those a script runs inside Redis. */
+  readonly redisCommandsPerStreamPerPeriod: number;
+  /** Flushes (batches on the wire) per heartbeat period on the client's busiest connection. */
   readonly writesPerPeriod: number;
   readonly redisCpuPercent: number;
   readonly eventLoopDelayP99Ms: number;
@@ -38,26 +44,44 @@ async function heapUsed(): Promise<number | undefined> {
     ?.memoryUsage().heapUsed;
 }
 
+async function sha1(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /**
- * Counts flushes per connection while it runs. node-redis corks its socket,
- * writes every command queued since the last flush and uncorks once per
- * setImmediate tick: one uncork is one batch on the wire, so on the
- * heartbeat's connection it is one round trip. The busiest connection is the
- * caller's client that heartbeats use (the reader blocks once per second, the
- * subscriber is idle).
+ * Counts what this process sends while it runs. node-redis encodes a command
+ * whose arguments are all strings as one string that starts `*<n>\r\n$<len>\r\n<NAME>`,
+ * handed to the socket in one write: those are counted as requests, by name
+ * (EVALSHA by script). It corks the socket, writes every command queued since
+ * the last flush and uncorks once per tick: one uncork is one batch on the wire.
  */
-function countSocketWrites() {
-  const counts = new Map<number, number>();
-  const original = Socket.prototype.uncork;
+async function countTraffic() {
+  const heartbeatShas = new Set([await sha1(extendLocks.source), await sha1(markAlive.source)]);
+  const flushes = new Map<number, number>();
+  let requests = 0;
+  let heartbeatRequests = 0;
+  const { uncork, write } = Socket.prototype;
   Socket.prototype.uncork = function (this: Socket) {
     const port = this.localPort ?? 0;
-    counts.set(port, (counts.get(port) ?? 0) + 1);
-    return original.call(this);
+    flushes.set(port, (flushes.get(port) ?? 0) + 1);
+    return uncork.call(this);
   };
+  Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+    if (typeof chunk === "string" && chunk.startsWith("*")) {
+      const name = chunk.split("\r\n", 3)[2]?.toUpperCase();
+      if (name !== "INFO") requests++;
+      if (name === "EVALSHA" && heartbeatShas.has(chunk.split("\r\n", 5)[4] ?? "")) {
+        heartbeatRequests++;
+      }
+    }
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof write;
   return {
-    stop(): number {
-      Socket.prototype.uncork = original;
-      return Math.max(0, ...counts.values());
+    stop() {
+      Socket.prototype.uncork = uncork;
+      Socket.prototype.write = write;
+      return { requests, heartbeatRequests, busiestFlushes: Math.max(0, ...flushes.values()) };
     },
   };
 }
@@ -102,12 +126,12 @@ export async function ownershipCost(
     await new Promise((resolve) => setTimeout(resolve, heartbeatMs));
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    const writes = countSocketWrites();
+    const traffic = await countTraffic();
     const statsBefore = await redis.info();
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     const statsAfter = await redis.info();
-    const writesOnBusiest = writes.stop();
+    const sent = traffic.stop();
     const seconds = (performance.now() - started) / 1000;
     delay.disable();
     const commands = info(statsAfter, "total_commands_processed") -
@@ -121,9 +145,10 @@ export async function ownershipCost(
     return {
       streams,
       heartbeatMs,
-      commandsPerSecond: commands / seconds,
-      commandsPerStreamPerPeriod: commands / periods / streams,
-      writesPerPeriod: writesOnBusiest / periods,
+      requestsPerPeriod: sent.requests / periods,
+      heartbeatRequestsPerPeriod: sent.heartbeatRequests / periods,
+      redisCommandsPerStreamPerPeriod: commands / periods / streams,
+      writesPerPeriod: sent.busiestFlushes / periods,
       redisCpuPercent: (cpu / seconds) * 100,
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       heapBytesPerStream: before !== undefined && after !== undefined

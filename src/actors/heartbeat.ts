@@ -40,6 +40,8 @@ export interface HeartbeatInput {
 export interface HeartbeatOutput {
   /** Whether Redis answered this beat in time. */
   readonly answered: boolean;
+  /** Until when (local clock) the locks this beat extended are known to be ours. */
+  readonly until: number;
   readonly outcomes: HeartbeatOutcome[];
   /** Lock keys of `unsettled` that this beat settled. */
   readonly settled: string[];
@@ -85,7 +87,7 @@ export async function heartbeat(
       (error) => options.logger.warn("could not announce lost locks", { error: String(error) }),
     );
   }
-  return { answered: extended !== undefined, outcomes, settled };
+  return { answered: extended !== undefined, until, outcomes, settled };
 }
 
 /** Settles locks given up while Redis was unreachable; returns the keys settled. */

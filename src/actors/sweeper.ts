@@ -68,43 +68,70 @@ async function sweepOverdueConsumers(runtime: ClientRuntime): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** Inspects an overdue client's locks; announces the gone ones. @returns how many. */
+/**
+ * Inspects an overdue client's locks and announces the gone ones; forgets the
+ * client once it holds nothing. @returns how many streams were announced.
+ */
 async function sweepConsumer(runtime: ClientRuntime, client: string, now: number) {
-  const { redis } = runtime;
+  const { redis, options } = runtime;
   const heldSet = consumerLocksKey(runtime.service, client);
-  const keys = await redis.sMembers(heldSet);
-  const gone: string[] = [];
-  const done: string[] = [];
-  let nextDue = Infinity;
+  let keys = await redis.sMembers(heldSet);
+  let announced = 0;
+  let waited = 0;
+  for (;;) {
+    const { gone, foreign, alive, nextDueMs } = await inspect(runtime, client, keys);
+    const notices = await noticesForLockKeys(runtime, gone);
+    const unheld = [...gone, ...foreign];
+    await Promise.all([
+      announceOrphans(runtime, notices),
+      unheld.length > 0 ? redis.sRem(heldSet, unheld) : undefined,
+    ]);
+    announced += notices.length;
+    if (alive.length === 0) {
+      await forgetConsumer.run(redis, [runtime.consumerIndex, heldSet], [client, now]);
+      return announced;
+    }
+    // The client's last beat extended these a moment after it marked itself alive: when they
+    // are about to run out, wait for them here rather than a sweep interval later.
+    const soon = options.sweepIntervalMs / 2;
+    if (waited + nextDueMs <= soon) {
+      await new Promise((resolve) => setTimeout(resolve, nextDueMs + 1));
+      waited += nextDueMs + 1;
+      keys = alive;
+      continue;
+    }
+    // Alive after all (late), or it took a stream after its last beat: look again when due.
+    const score = now + waited + nextDueMs;
+    await redis.zAdd(runtime.consumerIndex, { score, value: client }, { GT: true });
+    return announced;
+  }
+}
+
+/** Sorts a client's lock keys into gone, held by another client, and still alive. */
+async function inspect(runtime: ClientRuntime, client: string, keys: readonly string[]) {
   const chunks: string[][] = [];
   for (let i = 0; i < keys.length; i += EXTEND_CHUNK) chunks.push(keys.slice(i, i + EXTEND_CHUNK));
   const replies = await Promise.all(
-    chunks.map((chunk) => inspectLocks.run(redis, chunk, [client])),
+    chunks.map((chunk) => inspectLocks.run(runtime.redis, chunk, [client])),
   );
+  const gone: string[] = [];
+  const foreign: string[] = [];
+  const alive: string[] = [];
+  let nextDueMs = Infinity;
   chunks.forEach((chunk, c) => {
     const states = replies[c] as number[];
     chunk.forEach((key, j) => {
       const state = states[j]!;
-      if (state === INSPECT_CODE.gone) {
-        gone.push(key);
-        done.push(key);
-      } else if (state === INSPECT_CODE.foreign) {
-        done.push(key);
-      } else {
-        nextDue = Math.min(nextDue, state > 0 ? state : runtime.options.heartbeatMs);
+      if (state === INSPECT_CODE.gone) gone.push(key);
+      else if (state === INSPECT_CODE.foreign) foreign.push(key);
+      else {
+        alive.push(key);
+        // PTTL is 0 in the last millisecond, and -1 for a key without a TTL (not ours to expire).
+        nextDueMs = Math.min(nextDueMs, state >= 0 ? state : runtime.options.heartbeatMs);
       }
     });
   });
-  const notices = await noticesForLockKeys(runtime, gone);
-  await announceOrphans(runtime, notices);
-  if (done.length > 0) await redis.sRem(heldSet, done);
-  if (nextDue === Infinity) {
-    await forgetConsumer.run(redis, [runtime.consumerIndex, heldSet], [client, now]);
-  } else {
-    // Alive after all (late) or took a stream after its last beat: look again when due.
-    await redis.zAdd(runtime.consumerIndex, { score: now + nextDue, value: client }, { GT: true });
-  }
-  return notices.length;
+  return { gone, foreign, alive, nextDueMs };
 }
 
 /** Stream names of LBS ids, so reconciliation reads each entry once. */

@@ -42,17 +42,27 @@ export interface SupervisorContext {
   readonly unsettled: Map<string, HeartbeatLock>;
   /** Heartbeats in a row that Redis did not answer in time. */
   readonly unansweredBeats: number;
+  /**
+   * Until when (local clock) every lock the last answered beat extended is known to be ours.
+   * A stream's own `confirmedUntil` covers the time before its first beat.
+   */
+  readonly confirmedUntil: number;
   readonly endReason: string;
 }
 
-const OWNING_STATES = ["assigned", "claimed", "heartbeating"] as const;
+const OWNING_STATES: ReadonlySet<unknown> = new Set(["assigned", "claimed", "heartbeating"]);
 
-/** Stream actors whose lock is currently held (not releasing or lost). */
+/** Whether a stream actor's lock is currently held (not releasing or lost). */
+function isOwning(ref: StreamActorRef): boolean {
+  const snapshot = ref.getSnapshot();
+  return snapshot.status === "active" && OWNING_STATES.has(snapshot.value);
+}
+
+/** Stream actors whose lock is currently held. */
 export function owningStreams(streams: Map<string, StreamActorRef>): StreamActorRef[] {
-  return [...streams.values()].filter((ref) => {
-    const snapshot = ref.getSnapshot();
-    return snapshot.status === "active" && OWNING_STATES.some((s) => snapshot.matches(s));
-  });
+  const owning: StreamActorRef[] = [];
+  for (const ref of streams.values()) if (isOwning(ref)) owning.push(ref);
+  return owning;
 }
 
 function notify(runtime: ClientRuntime, notification: Notification): void {
@@ -167,14 +177,20 @@ export const supervisorMachine = setup({
           const ref = context.streams.get(outcome.lockKey);
           if (!ref) continue;
           if (outcome.outcome === "held") {
-            enqueue.sendTo(ref, { type: "HEARTBEAT_OK", until: outcome.until });
+            // Only a first confirmation changes a stream's state; later ones are kept once,
+            // for all streams, in `confirmedUntil`: no event per stream per beat.
+            if (!ref.getSnapshot().matches("heartbeating")) {
+              enqueue.sendTo(ref, { type: "HEARTBEAT_OK", until: outcome.until });
+            }
           } else if (outcome.outcome === "lost") {
             enqueue.sendTo(ref, { type: "LOCK_LOST", reason: outcome.reason });
           }
         }
       },
     ),
-    noteReachability: assign({
+    noteBeat: assign({
+      confirmedUntil: ({ context }, params: { output: HeartbeatOutput }) =>
+        params.output.answered ? params.output.until : context.confirmedUntil,
       unansweredBeats: ({ context }, params: { output: HeartbeatOutput }) => {
         if (!params.output.answered) return context.unansweredBeats + 1;
         if (context.unansweredBeats > 0) {
@@ -194,7 +210,7 @@ export const supervisorMachine = setup({
     }),
     endOwnerships: ({ context }) => {
       for (const ref of context.streams.values()) {
-        ref.getSnapshot().context.ownershipEnded.abort();
+        ref.getSnapshot().context.ownershipEnded.end();
         ref.stop();
       }
     },
@@ -211,12 +227,13 @@ export const supervisorMachine = setup({
     keysByName: new Map(),
     unsettled: new Map(),
     unansweredBeats: 0,
+    confirmedUntil: 0,
     endReason: "",
   }),
   initial: "idle",
   on: {
-    STREAM_ACQUIRED: {
-      actions: { type: "adopt", params: ({ event }) => [event.acquisition] },
+    STREAMS_ACQUIRED: {
+      actions: { type: "adopt", params: ({ event }) => event.acquisitions },
     },
     STREAM_LOST: {
       actions: [
@@ -298,7 +315,7 @@ export const supervisorMachine = setup({
                 input: ({ context }) => ({
                   runtime: context.runtime,
                   locks: owningStreams(context.streams).map((ref) =>
-                    heartbeatLockOf(ref.getSnapshot().context)
+                    heartbeatLockOf(ref.getSnapshot().context, context.confirmedUntil)
                   ),
                   unsettled: [...context.unsettled.values()],
                 }),
@@ -310,7 +327,7 @@ export const supervisorMachine = setup({
                       params: ({ event }) => ({ output: event.output }),
                     },
                     {
-                      type: "noteReachability",
+                      type: "noteBeat",
                       params: ({ event }) => ({ output: event.output }),
                     },
                   ],
@@ -354,12 +371,23 @@ export const supervisorMachine = setup({
   },
 });
 
-/** What the heartbeat needs of an owned stream. */
+/**
+ * What the heartbeat needs of an owned stream. Its lock is known to be ours
+ * until the later of its own confirmation and the last answered beat's.
+ */
 export function heartbeatLockOf(
   { acquisition, confirmedUntil }: { acquisition: Acquisition; confirmedUntil: number },
+  lastBeatUntil = 0,
 ): HeartbeatLock {
   const { dataStreamName, idInLbs, info, lockKey, lockValue } = acquisition;
-  return { dataStreamName, idInLbs, info, lockKey, lockValue, confirmedUntil };
+  return {
+    dataStreamName,
+    idInLbs,
+    info,
+    lockKey,
+    lockValue,
+    confirmedUntil: Math.max(confirmedUntil, lastBeatUntil),
+  };
 }
 
 /** The lock key of a stream this consumer owns right now, by the stream's name. */
@@ -370,7 +398,5 @@ export function keyOfStream(
   const key = context.keysByName.get(dataStreamName);
   const ref = key === undefined ? undefined : context.streams.get(key);
   if (!ref) return undefined;
-  const snapshot = ref.getSnapshot();
-  const owning = snapshot.status === "active" && OWNING_STATES.some((s) => snapshot.matches(s));
-  return owning ? key : undefined;
+  return isOwning(ref) ? key : undefined;
 }
