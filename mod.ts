@@ -34,6 +34,7 @@ export type { StreamOwnership } from "./src/ownership.ts";
 export {
   AlreadyClaimedError,
   ClientClosedError,
+  DeadlineExceededError,
   type LbsEntryProblem,
   MalformedLbsEntryError,
   OwnershipLostError,

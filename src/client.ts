@@ -24,7 +24,8 @@ import type { StreamOwnership } from "./ownership.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/client.ts";
 import { type ClientRuntime, createRuntime } from "./runtime.ts";
 import { fencedSet } from "./scripts/fenced_set.ts";
-import { readLbsEntry } from "./actors/read_lbs_entry.ts";
+import { withDeadline } from "./actors/deadline.ts";
+import { decodeLbsEntry } from "./lbs_entry.ts";
 
 /** What a successful claim() returns. */
 export interface ClaimResult extends LbsInfo {
@@ -105,6 +106,8 @@ export class StreamClient implements AsyncDisposable {
    * LBS entry. Of several concurrent claimers exactly one wins.
    * @throws {AlreadyClaimedError} when another consumer holds the lock.
    * @throws {StreamNotPendingError} when the stream was finished meanwhile.
+   * @throws {DeadlineExceededError} when Redis did not answer in time; a claim
+   *   that completes after that gives the lock back rather than keeping it unseen.
    */
   async claim(payload: LbsInfo): Promise<ClaimResult> {
     this.#assertRunning();
@@ -112,23 +115,41 @@ export class StreamClient implements AsyncDisposable {
     if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
       throw new TypeError("claim() needs { dataStreamName, idInLbs }");
     }
-    const { redis, locks, options } = this.#runtime;
+    const state = { abandoned: false, result: undefined as ClaimResult | undefined };
+    const attempt = this.#claim(dataStreamName, idInLbs, state);
+    try {
+      return await withDeadline(
+        attempt,
+        Math.max(5000, 2 * this.#runtime.options.heartbeatMs),
+        `claim of stream "${dataStreamName}"`,
+      );
+    } catch (error) {
+      if (state.result) return state.result; // won just as the deadline passed
+      state.abandoned = true;
+      throw error;
+    }
+  }
+
+  async #claim(
+    dataStreamName: string,
+    idInLbs: string,
+    state: { abandoned: boolean; result: ClaimResult | undefined },
+  ): Promise<ClaimResult> {
+    const { redis, locks, options, lbsStream, lbsGroup } = this.#runtime;
     const started = Date.now();
     const result = await locks.acquire(dataStreamName, idInLbs, options.heartbeatMs);
     const won = "held" in result;
     options.metrics.recordClaimAttempt?.(dataStreamName, won, Date.now() - started);
     options.metrics.recordLockAcquisitionAttempt?.(dataStreamName, won, Date.now() - started);
     if (!won) throw new AlreadyClaimedError(dataStreamName, holderOf(result.heldBy));
-    const { lbsStream, lbsGroup } = this.#runtime;
-    const [claimed, entry] = await Promise.all([
-      redis.xClaimJustId(lbsStream, lbsGroup, this.id, 0, idInLbs),
-      readLbsEntry(this.#runtime, idInLbs),
-    ]);
-    if (claimed.length === 0) {
+    // XCLAIM's reply carries the entry, so its Info needs no second read.
+    const claimed = await redis.xClaim(lbsStream, lbsGroup, this.id, 0, idInLbs);
+    const entry = claimed.find((e) => e?.id === idInLbs);
+    if (!entry || state.abandoned) {
       await locks.release(result.held);
       throw new StreamNotPendingError(dataStreamName, idInLbs);
     }
-    const info = typeof entry === "string" ? {} : entry.info;
+    const info = infoOf(entry.message as Record<string, string>, options.maxLbsEntryBytes);
     const acquisition: Acquisition = {
       ...result.held,
       dataStreamName,
@@ -136,8 +157,9 @@ export class StreamClient implements AsyncDisposable {
       info,
       origin: "claim",
     };
-    this.#supervisor.send({ type: "STREAM_ACQUIRED", acquisition });
-    return { dataStreamName, idInLbs, fence: result.held.fence, info };
+    this.#supervisor.send({ type: "STREAMS_ACQUIRED", acquisitions: [acquisition] });
+    state.result = { dataStreamName, idInLbs, fence: result.held.fence, info };
+    return state.result;
   }
 
   /**
@@ -248,5 +270,17 @@ export async function fencedWrite(
   );
   if (Number(written) !== 1) {
     throw new OwnershipLostError(ownership.dataStreamName, ownership.fence);
+  }
+}
+
+/** The producer's Info in an LBS entry ({} when the entry cannot be decoded). */
+function infoOf(
+  fields: Record<string, string>,
+  maxBytes: number,
+): Readonly<Record<string, unknown>> {
+  try {
+    return decodeLbsEntry(fields, maxBytes).info;
+  } catch {
+    return {};
   }
 }

@@ -56,6 +56,17 @@ export class ClientClosedError extends Error {
   }
 }
 
+/** Redis did not answer an operation in time (an outage, or a frozen server). */
+export class DeadlineExceededError extends Error {
+  override readonly name = "DeadlineExceededError";
+  readonly timeoutMs: number;
+
+  constructor(what: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`${what} did not complete within ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** A fenced write was refused: the writer no longer owns the stream. */
 export class OwnershipLostError extends Error {
   override readonly name = "OwnershipLostError";

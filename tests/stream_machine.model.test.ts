@@ -120,7 +120,7 @@ async function freshWorld(redis: RedisClient, origin: AcquisitionOrigin) {
     return outcome!;
   };
   const lostReport = () => reports.find((r) => r.type === "STREAM_LOST");
-  const ownershipEnded = () => stream().getSnapshot().context.ownershipEnded.signal.aborted;
+  const ownershipEnded = () => stream().getSnapshot().context.ownershipEnded.ended;
   const lockIsOurs = async () => assert.equal(await redis.get(key), acquisition.lockValue);
 
   const states = {

@@ -3,15 +3,7 @@
  * and its command timeout does not cover that queue, so without this a call
  * made during an outage could wait forever and stall a heartbeat or a reader.
  */
-export class DeadlineExceededError extends Error {
-  override readonly name = "DeadlineExceededError";
-  readonly timeoutMs: number;
-
-  constructor(what: string, timeoutMs: number) {
-    super(`${what} did not complete within ${timeoutMs} ms`);
-    this.timeoutMs = timeoutMs;
-  }
-}
+import { DeadlineExceededError } from "../errors.ts";
 
 export async function withDeadline<T>(
   promise: Promise<T>,

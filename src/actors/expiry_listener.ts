@@ -37,14 +37,21 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
         sendBack({ type: "LOCKS_GONE", notices: fresh });
       };
       const onAnnouncement = (message: string) => report(decodeOrphanNotices(message));
+      // Keys that expire together (a dead consumer's locks) are checked together and
+      // reported as one event.
+      let expiredKeys: string[] = [];
+      const checkExpiredKeys = () => {
+        const keys = expiredKeys;
+        expiredKeys = [];
+        void Promise.all(keys.map((key) => confirm(runtime, key))).then((notices) =>
+          report(notices.filter((n) => n !== undefined))
+        ).catch((error) =>
+          runtime.options.logger.warn("could not check expired keys", { error: String(error) })
+        );
+      };
       const onExpiredKey = (key: string) => {
         if (recent.seen(key)) return;
-        void confirm(runtime, key).then((notice) => notice && report([notice])).catch((error) =>
-          runtime.options.logger.warn("could not check an expired key", {
-            key,
-            error: String(error),
-          })
-        );
+        if (expiredKeys.push(key) === 1) setTimeout(checkExpiredKeys, 0);
       };
       let closed = false;
       void (async () => {

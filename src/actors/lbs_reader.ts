@@ -17,7 +17,7 @@ import { streamMessages } from "../redis/stream_reply.ts";
 import { ensureGroup } from "./startup.ts";
 
 export type LbsReaderEvent =
-  | { type: "STREAM_ACQUIRED"; acquisition: Acquisition }
+  | { type: "STREAMS_ACQUIRED"; acquisitions: readonly Acquisition[] }
   | { type: "READER_FAILED"; source: string; error: unknown };
 
 export const lbsReaderActor: CallbackActorLogic<{ type: "noop" }, ClientRuntime> = fromCallback(
@@ -55,12 +55,7 @@ async function readLoop(
           Math.min(options.lbsBatchSize, queue.room),
         );
         failures = 0;
-        const acquired = await Promise.all(
-          entries.map(({ id, message }) => assignEntry(runtime, id, message, "lbs")),
-        );
-        for (const acquisition of acquired) {
-          if (acquisition && !signal.aborted) emit({ type: "STREAM_ACQUIRED", acquisition });
-        }
+        await assignBatch(runtime, entries, signal, emit);
       } catch (error) {
         if (signal.aborted) break;
         failures += 1;
@@ -84,6 +79,40 @@ async function readLoop(
     if (!signal.aborted) emit({ type: "READER_FAILED", source: "lbs-reader", error });
   } finally {
     if (blocking.isOpen) blocking.destroy();
+  }
+}
+
+/**
+ * Assigns a batch and hands over its acquisitions as one event. The wait is
+ * bounded; what completes after the deadline is still handed over (or, once
+ * the client is stopping, released), never left held with nobody beating it.
+ */
+async function assignBatch(
+  runtime: ClientRuntime,
+  entries: ReadonlyArray<{ id: string; message: Record<string, string> }>,
+  signal: AbortSignal,
+  emit: (event: LbsReaderEvent) => void,
+): Promise<void> {
+  const deliver = (acquisitions: readonly (Acquisition | undefined)[]) => {
+    const held = acquisitions.filter((a): a is Acquisition => a !== undefined);
+    if (held.length === 0) return;
+    if (!signal.aborted) emit({ type: "STREAMS_ACQUIRED", acquisitions: held });
+    else for (const lock of held) void runtime.locks.release(lock).catch(() => {});
+  };
+  const assignments = entries.map(({ id, message }) => assignEntry(runtime, id, message, "lbs"));
+  try {
+    deliver(
+      await withDeadline(
+        Promise.all(assignments),
+        readDeadlineMs(runtime),
+        "assigning LBS entries",
+      ),
+    );
+  } catch (error) {
+    for (const assignment of assignments) {
+      assignment.then((acquisition) => deliver([acquisition]), () => {});
+    }
+    throw error;
   }
 }
 

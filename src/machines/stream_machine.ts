@@ -10,6 +10,7 @@
  */
 import { assign, setup } from "xstate";
 import { releaseStreamActor } from "../actors/release_stream.ts";
+import { OwnershipEnd } from "../ownership_end.ts";
 import type { StreamContext, StreamEvent, StreamInput } from "./stream_types.ts";
 
 export const streamMachine = setup({
@@ -33,7 +34,7 @@ export const streamMachine = setup({
     recordReleaseMode: assign({
       releaseMode: ({ event }) => (event.type === "RELEASE" ? event.mode : undefined),
     }),
-    endOwnership: ({ context }) => context.ownershipEnded.abort(),
+    endOwnership: ({ context }) => context.ownershipEnded.end(),
     reportReleased: ({ context }) =>
       context.report({
         type: "STREAM_RELEASED",
@@ -56,7 +57,7 @@ export const streamMachine = setup({
     acquisition: input.acquisition,
     runtime: input.runtime,
     report: input.report,
-    ownershipEnded: new AbortController(),
+    ownershipEnded: new OwnershipEnd(),
     confirmedUntil: Date.now() + input.runtime.options.heartbeatMs,
   }),
   initial: "acquired",

@@ -1,5 +1,6 @@
 /** Events, reports, input and context of the stream machine. */
 import type { Acquisition } from "../acquisition.ts";
+import type { OwnershipEnd } from "../ownership_end.ts";
 import type { ClientRuntime } from "../runtime.ts";
 
 /** Why a stream was lost. */
@@ -39,8 +40,8 @@ export interface StreamContext {
   readonly acquisition: Acquisition;
   readonly runtime: ClientRuntime;
   readonly report: (report: StreamReport) => void;
-  /** Aborted when ownership ends, for user code that watches it. */
-  readonly ownershipEnded: AbortController;
+  /** Ends when ownership ends; its signal is for user code that watches it. */
+  readonly ownershipEnded: OwnershipEnd;
   /** Until when (local clock, ms) the lock is known to be ours. */
   readonly confirmedUntil: number;
   readonly lossReason?: LossReason;
