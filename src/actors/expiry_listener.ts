@@ -22,10 +22,10 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       subscriber.on("error", (error: unknown) => {
         runtime.options.logger.warn("subscriber connection error", { error: String(error) });
       });
-      // A reconnection may follow a Redis restart, which forgets CONFIG SET: configure again.
-      let connections = 0;
+      // Any (re)connection may follow a Redis restart, which forgets CONFIG SET, even the first:
+      // a restart can race start-up. So configure on every one (a CONFIG GET when nothing changed).
       subscriber.on("ready", () => {
-        if (++connections > 1) void ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
+        void ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
       });
       const recent = new RecentKeys(Math.max(50, Math.floor(runtime.options.heartbeatMs / 2)));
       const report = (notices: readonly OrphanNotice[]) => {
