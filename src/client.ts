@@ -62,6 +62,8 @@ export class StreamClient implements AsyncDisposable {
   readonly #runtime: ClientRuntime;
   readonly #supervisor: Actor<typeof supervisorMachine>;
   #started = false;
+  #adoptions: Acquisition[] = [];
+  #adopting: Promise<void> | undefined;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
     const resolved = resolveOptions(options);
@@ -137,29 +139,51 @@ export class StreamClient implements AsyncDisposable {
   ): Promise<ClaimResult> {
     const { redis, locks, options, lbsStream, lbsGroup } = this.#runtime;
     const started = Date.now();
-    const result = await locks.acquire(dataStreamName, idInLbs, options.heartbeatMs);
-    const won = "held" in result;
+    const taken = await locks.take(dataStreamName, idInLbs, options.heartbeatMs);
+    const won = "taken" in taken;
     options.metrics.recordClaimAttempt?.(dataStreamName, won, Date.now() - started);
     options.metrics.recordLockAcquisitionAttempt?.(dataStreamName, won, Date.now() - started);
-    if (!won) throw new AlreadyClaimedError(dataStreamName, holderOf(result.heldBy));
-    // XCLAIM's reply carries the entry, so its Info needs no second read.
-    const claimed = await redis.xClaim(lbsStream, lbsGroup, this.id, 0, idInLbs);
+    if (!won) throw new AlreadyClaimedError(dataStreamName, holderOf(taken.heldBy));
+    // The entry moves to us in the same round trip as the fence is drawn: the lock is ours, so
+    // no other claimer moves it. XCLAIM's reply carries the entry, so Info needs no second read.
+    const [fence, claimed] = await Promise.all([
+      locks.confirm(taken.taken),
+      redis.xClaim(lbsStream, lbsGroup, this.id, 0, idInLbs),
+    ]);
+    // Lost within milliseconds of taking it: as good as losing the race. The entry it moved to
+    // us is announced again by reconciliation, as the lock is gone.
+    if (fence === 0) throw new AlreadyClaimedError(dataStreamName);
+    const held = { ...taken.taken, fence };
     const entry = claimed.find((e) => e?.id === idInLbs);
     if (!entry || state.abandoned) {
-      await locks.release(result.held);
+      await locks.release(held);
       throw new StreamNotPendingError(dataStreamName, idInLbs);
     }
     const info = infoOf(entry.message as Record<string, string>, options.maxLbsEntryBytes);
     const acquisition: Acquisition = {
-      ...result.held,
+      ...held,
       dataStreamName,
       idInLbs,
       info,
       origin: "claim",
     };
-    this.#supervisor.send({ type: "STREAMS_ACQUIRED", acquisitions: [acquisition] });
-    state.result = { dataStreamName, idInLbs, fence: result.held.fence, info };
+    await this.#adopt(acquisition);
+    state.result = { dataStreamName, idInLbs, fence, info };
     return state.result;
+  }
+
+  /**
+   * Hands an acquisition to the supervisor. Claims whose replies arrive together
+   * (a takeover of many streams) are handed over as one event, not one each.
+   */
+  #adopt(acquisition: Acquisition): Promise<void> {
+    this.#adoptions.push(acquisition);
+    return this.#adopting ??= Promise.resolve().then(() => {
+      const acquisitions = this.#adoptions;
+      this.#adoptions = [];
+      this.#adopting = undefined;
+      this.#supervisor.send({ type: "STREAMS_ACQUIRED", acquisitions });
+    });
   }
 
   /**

@@ -73,20 +73,44 @@ export class StreamLocks {
     idInLbs: string,
     ttlMs: number,
   ): Promise<{ held: HeldLock } | { heldBy: string | null }> {
+    const taken = await this.take(dataStreamName, idInLbs, ttlMs);
+    if (!("taken" in taken)) return taken;
+    const fence = await this.confirm(taken.taken);
+    return fence > 0
+      ? { held: { ...taken.taken, fence } }
+      : { heldBy: await this.#redis.get(taken.taken.lockKey) };
+  }
+
+  /**
+   * The first step of an acquisition: SET NX PX through the lock library.
+   * `confirm` must follow; callers that have more to do run it alongside.
+   */
+  async take(
+    dataStreamName: string,
+    idInLbs: string,
+    ttlMs: number,
+  ): Promise<{ taken: Omit<HeldLock, "fence"> } | { heldBy: string | null }> {
     const key = lockKey(dataStreamName, idInLbs);
     const value = this.prefix + (++this.#sequence).toString(36);
     const set = await this.#adapter.setNX(key, value, ttlMs);
     if (set !== "OK") return { heldBy: await this.#redis.get(key) };
-    // Indexed at once, so a client that dies before its first heartbeat is found too.
+    return { taken: { lockKey: key, lockValue: value } };
+  }
+
+  /**
+   * The second step: draws the fencing token (only while the lock is still this
+   * acquisition's, so tokens grow in acquisition order) and indexes the lock at
+   * once, so a client that dies before its first heartbeat is found too.
+   * @returns the token, or 0 when the lock was lost in between.
+   */
+  async confirm(lock: Omit<HeldLock, "fence">): Promise<number> {
+    const { lockKey: key, lockValue: value } = lock;
     const [fence] = await Promise.all([
       issueFence.run(this.#redis, [key, fenceKey(key)], [value]).then(Number),
       this.#redis.sAdd(this.heldSetKey, key),
     ]);
-    if (fence === 0) {
-      await this.#redis.sRem(this.heldSetKey, key);
-      return { heldBy: await this.#redis.get(key) };
-    }
-    return { held: { lockKey: key, lockValue: value, fence } };
+    if (fence === 0) await this.#redis.sRem(this.heldSetKey, key);
+    return fence;
   }
 
   /** Extends one lock if this very acquisition still holds it; tells why not otherwise. */
