@@ -2,7 +2,7 @@
  * Scenario 2: LBS entries turned into StreamAdded per second, against a bare
  * node-redis loop doing the same work (XREADGROUP, SET NX PX, XACK).
  */
-import { createStreamClient, lbsStreamKey, NotificationType } from "../mod.ts";
+import { createStreamClient, lbsGroupName, lbsStreamKey, NotificationType } from "../mod.ts";
 import { streamMessages } from "../src/redis/stream_reply.ts";
 import { silentLogger } from "../src/observability.ts";
 import { RedisServer, uniqueName } from "../tests/fixture/redis_server.ts";
@@ -20,14 +20,21 @@ async function fill(redis: Awaited<ReturnType<RedisServer["connect"]>>, key: str
   }
 }
 
-/** Assignments per second through the library with `consumers` clients. */
+/**
+ * Assignments per second through the library with `consumers` clients. The LBS
+ * is filled first (after its group exists), so the clock measures the consumers
+ * alone, not a producer sharing their event loop.
+ */
 export async function libraryAssignments(entries: number, consumers: number): Promise<number> {
   const server = await RedisServer.start();
   try {
     const redis = await server.connect();
     const service = uniqueName("bench");
+    await redis.xGroupCreate(lbsStreamKey(service), lbsGroupName(service), "$", { MKSTREAM: true });
+    await fill(redis, lbsStreamKey(service), entries);
     const clients = [];
     let added = 0;
+    const started = performance.now();
     for (let i = 0; i < consumers; i++) {
       const connection = await server.connect();
       const client = createStreamClient(connection, service, {
@@ -45,8 +52,6 @@ export async function libraryAssignments(entries: number, consumers: number): Pr
       })();
       clients.push({ client, connection });
     }
-    const started = performance.now();
-    await fill(redis, lbsStreamKey(service), entries);
     await waitUntil(() => added >= entries, { timeoutMs: 300_000, intervalMs: 5 });
     const rate = entries / ((performance.now() - started) / 1000);
     for (const { client, connection } of clients) {
@@ -67,9 +72,11 @@ export async function bareAssignments(entries: number, consumers: number): Promi
     const redis = await server.connect();
     const key = "bench-input";
     await redis.xGroupCreate(key, "g", "$", { MKSTREAM: true });
+    await fill(redis, key, entries);
     let done = 0;
     const loops = [];
     const stop = { now: false };
+    const started = performance.now();
     for (let i = 0; i < consumers; i++) {
       const connection = await server.connect();
       loops.push((async () => {
@@ -81,7 +88,7 @@ export async function bareAssignments(entries: number, consumers: number): Promi
           const messages = streamMessages(reply);
           await Promise.all(messages.map(async (m) => {
             const name = JSON.parse(m.message["lbs-input"]!).DataStreamName;
-            await connection.set(`${name}:${m.id}`, `c${i}`, { NX: true, PX: 30_000 });
+            await connection.set(`${name}<MUTEX_KEY_SEP>${m.id}`, `c${i}`, { NX: true, PX: 30_000 });
             await connection.xAck(key, "g", m.id);
             done++;
           }));
@@ -89,8 +96,6 @@ export async function bareAssignments(entries: number, consumers: number): Promi
         connection.destroy();
       })());
     }
-    const started = performance.now();
-    await fill(redis, key, entries);
     await waitUntil(() => done >= entries, { timeoutMs: 300_000, intervalMs: 5 });
     const rate = entries / ((performance.now() - started) / 1000);
     stop.now = true;

@@ -13,7 +13,7 @@ import { releaseStreamActor } from "../actors/release_stream.ts";
 import { OwnershipEnd } from "../ownership_end.ts";
 import type { StreamContext, StreamEvent, StreamInput } from "./stream_types.ts";
 
-export const streamMachine = setup({
+const streamSetup = setup({
   types: {
     input: {} as StreamInput,
     context: {} as StreamContext,
@@ -51,69 +51,89 @@ export const streamMachine = setup({
         reason: context.lossReason ?? "expired",
       }),
   },
-}).createMachine({
-  id: "stream",
-  context: ({ input }) => ({
-    acquisition: input.acquisition,
-    runtime: input.runtime,
-    report: input.report,
-    ownershipEnded: new OwnershipEnd(),
-    confirmedUntil: Date.now() + input.runtime.options.heartbeatMs,
-  }),
-  initial: "acquired",
-  states: {
-    acquired: {
-      always: [{ guard: "wasClaimed", target: "claimed" }, { target: "assigned" }],
-    },
-    assigned: {
-      on: {
-        HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
-        LOCK_LOST: { target: "lost", actions: "recordLoss" },
-        RELEASE: { target: "releasing", actions: "recordReleaseMode" },
+});
+
+/**
+ * The machine, starting in `initial`. Exported as `streamMachine`, it starts in
+ * `acquired` and moves at once to `assigned` or `claimed` by the acquisition's
+ * origin; the supervisor starts its actors in the state they would reach, as
+ * resolving the transient state costs a third of creating an actor, and it
+ * creates thousands at a time.
+ */
+function streamMachineStartingAt(initial: "acquired" | "assigned" | "claimed") {
+  return streamSetup.createMachine({
+    id: "stream",
+    context: ({ input }) => ({
+      acquisition: input.acquisition,
+      runtime: input.runtime,
+      report: input.report,
+      ownershipEnded: new OwnershipEnd(),
+      confirmedUntil: Date.now() + input.runtime.options.heartbeatMs,
+    }),
+    initial,
+    states: {
+      acquired: {
+        always: [{ guard: "wasClaimed", target: "claimed" }, { target: "assigned" }],
       },
-    },
-    claimed: {
-      on: {
-        HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
-        LOCK_LOST: { target: "lost", actions: "recordLoss" },
-        RELEASE: { target: "releasing", actions: "recordReleaseMode" },
-      },
-    },
-    heartbeating: {
-      on: {
-        HEARTBEAT_OK: { actions: "confirm" },
-        LOCK_LOST: { target: "lost", actions: "recordLoss" },
-        RELEASE: { target: "releasing", actions: "recordReleaseMode" },
-      },
-    },
-    lost: {
-      entry: ["endOwnership", "reportLoss"],
-      always: [{ guard: "lostToExpiry", target: "expired" }, { target: "disowned" }],
-    },
-    expired: { type: "final" },
-    disowned: { type: "final" },
-    releasing: {
-      entry: "endOwnership",
-      invoke: {
-        id: "release",
-        src: "releaseStream",
-        input: ({ context }) => ({
-          runtime: context.runtime,
-          dataStreamName: context.acquisition.dataStreamName,
-          idInLbs: context.acquisition.idInLbs,
-          lockKey: context.acquisition.lockKey,
-          lockValue: context.acquisition.lockValue,
-          fence: context.acquisition.fence,
-          info: context.acquisition.info,
-          mode: context.releaseMode ?? "finish",
-        }),
-        onDone: { target: "released", actions: "reportReleased" },
-        onError: {
-          target: "released",
-          actions: [assign({ releaseError: ({ event }) => event.error }), "reportReleased"],
+      assigned: {
+        on: {
+          HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
+          LOCK_LOST: { target: "lost", actions: "recordLoss" },
+          RELEASE: { target: "releasing", actions: "recordReleaseMode" },
         },
       },
+      claimed: {
+        on: {
+          HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
+          LOCK_LOST: { target: "lost", actions: "recordLoss" },
+          RELEASE: { target: "releasing", actions: "recordReleaseMode" },
+        },
+      },
+      heartbeating: {
+        on: {
+          HEARTBEAT_OK: { actions: "confirm" },
+          LOCK_LOST: { target: "lost", actions: "recordLoss" },
+          RELEASE: { target: "releasing", actions: "recordReleaseMode" },
+        },
+      },
+      lost: {
+        entry: ["endOwnership", "reportLoss"],
+        always: [{ guard: "lostToExpiry", target: "expired" }, { target: "disowned" }],
+      },
+      expired: { type: "final" },
+      disowned: { type: "final" },
+      releasing: {
+        entry: "endOwnership",
+        invoke: {
+          id: "release",
+          src: "releaseStream",
+          input: ({ context }) => ({
+            runtime: context.runtime,
+            dataStreamName: context.acquisition.dataStreamName,
+            idInLbs: context.acquisition.idInLbs,
+            lockKey: context.acquisition.lockKey,
+            lockValue: context.acquisition.lockValue,
+            fence: context.acquisition.fence,
+            info: context.acquisition.info,
+            mode: context.releaseMode ?? "finish",
+          }),
+          onDone: { target: "released", actions: "reportReleased" },
+          onError: {
+            target: "released",
+            actions: [assign({ releaseError: ({ event }) => event.error }), "reportReleased"],
+          },
+        },
+      },
+      released: { type: "final" },
     },
-    released: { type: "final" },
-  },
-});
+  });
+}
+
+export const streamMachine = streamMachineStartingAt("acquired");
+
+/** The machine as the supervisor starts it for an acquisition of the given origin. */
+export const streamMachineFor = {
+  lbs: streamMachineStartingAt("assigned"),
+  recovery: streamMachineStartingAt("assigned"),
+  claim: streamMachineStartingAt("claimed"),
+} as const;

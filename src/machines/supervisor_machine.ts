@@ -20,7 +20,7 @@ import { sweeperActor } from "../actors/sweeper.ts";
 import { lockKey } from "../keys.ts";
 import { type Notification, NotificationType, terminatedNotification } from "../notifications.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { streamMachine } from "./stream_machine.ts";
+import { type streamMachine, streamMachineFor } from "./stream_machine.ts";
 import type { StreamReport } from "./stream_types.ts";
 
 export type StreamActorRef = Actor<typeof streamMachine>;
@@ -101,7 +101,8 @@ export const supervisorMachine = setup({
           const input = { acquisition, runtime, report };
           // `parent` puts the actor in the supervisor's actor system instead of a new system of
           // its own: about 1.9 KB less per owned stream.
-          streams.set(key, createActor(streamMachine, { id: key, input, parent: self }).start());
+          const machine = streamMachineFor[acquisition.origin];
+          streams.set(key, createActor(machine, { id: key, input, parent: self }).start());
           context.unsettled.delete(key);
           context.keysByName.set(acquisition.dataStreamName, key);
           runtime.options.metrics.recordStreamProcessingStart?.(
