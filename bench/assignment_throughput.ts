@@ -88,7 +88,10 @@ export async function bareAssignments(entries: number, consumers: number): Promi
           const messages = streamMessages(reply);
           await Promise.all(messages.map(async (m) => {
             const name = JSON.parse(m.message["lbs-input"]!).DataStreamName;
-            await connection.set(`${name}<MUTEX_KEY_SEP>${m.id}`, `c${i}`, { NX: true, PX: 30_000 });
+            await connection.set(`${name}<MUTEX_KEY_SEP>${m.id}`, `c${i}`, {
+              NX: true,
+              PX: 30_000,
+            });
             await connection.xAck(key, "g", m.id);
             done++;
           }));
