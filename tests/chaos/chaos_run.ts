@@ -241,6 +241,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     "streams owned at the end": owned,
     "dead-lettered": deadIds.size,
     "orphan windows": orphanDurations.length,
+    "orphan windows <= 250 ms (%)": orphanDurations.length === 0
+      ? 100
+      : Math.round(100 * orphanDurations.filter((d) => d <= 250).length / orphanDurations.length),
     "orphan p99 ms": percentile(orphanDurations, 0.99),
     "orphan max ms": orphanDurations.at(-1) ?? 0,
     "takeover bound ms": boundMs,
@@ -255,16 +258,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /** Renders a report as two small tables. */
 export function formatReport(report: ChaosReport): string {
   const rows = (record: Record<string, number>) =>
-    Object.entries(record).map(([k, v]) => `| ${k.padEnd(28)} | ${String(v).padStart(8)} |`).join(
+    Object.entries(record).map(([k, v]) => `| ${k.padEnd(31)} | ${String(v).padStart(8)} |`).join(
       "\n",
     );
   return [
-    "| fault injected               |    count |",
-    "| ---------------------------- | -------: |",
+    "| fault injected                  |    count |",
+    "| ------------------------------- | -------: |",
     rows(report.actions),
     "",
-    "| observed                     |    value |",
-    "| ---------------------------- | -------: |",
+    "| observed                        |    value |",
+    "| ------------------------------- | -------: |",
     rows(report.observed),
     ...report.violations.map((v) => `VIOLATION: ${v}`),
   ].join("\n");
