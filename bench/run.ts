@@ -24,8 +24,7 @@ export const SCALES = {
   },
   default: {
     repeats: 3,
-    // 10,000 streams only at "full": in this session's run their takeover did not finish in 120 s.
-    takeoverStreams: [1, 100, 1000],
+    takeoverStreams: [1, 100, 1000, 10_000],
     ttlKeys: [0, 10_000, 100_000],
     alternativesStreams: 100,
     keyspaceWaitMs: 30_000,
