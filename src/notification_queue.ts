@@ -12,6 +12,9 @@
  * - `pushUrgent` (a consumer's own lost streams, termination) is always
  *   accepted; there is at most one per owned stream.
  */
+/** Items handed out back to back before the reader yields to the event loop once. */
+const YIELD_EVERY = 256;
+
 export class NotificationQueue<T> implements AsyncIterable<T> {
   readonly capacity: number;
   #items: T[] = [];
@@ -20,6 +23,8 @@ export class NotificationQueue<T> implements AsyncIterable<T> {
   #waitingReader: ((result: IteratorResult<T>) => void) | undefined;
   #waitingWriters: Array<() => void> = [];
   #overflow = new Map<string, T>();
+  /** Items handed out since the reader last had to wait (or was made to yield). */
+  #inARow = 0;
   readonly #onReturn: () => void;
 
   /** `onReturn` runs when the reader stops early (break out of for-await). */
@@ -110,8 +115,14 @@ export class NotificationQueue<T> implements AsyncIterable<T> {
       }
       this.#drainOverflow();
       this.#wakeWriters();
-      return Promise.resolve({ value, done: false });
+      const result: IteratorResult<T> = { value, done: false };
+      // Items read back to back resolve as microtasks, which starve timers: a reader working
+      // through thousands of StreamExpired would hold off the heartbeat until it lost its locks.
+      if (++this.#inARow < YIELD_EVERY) return Promise.resolve(result);
+      this.#inARow = 0;
+      return new Promise((resolve) => setTimeout(() => resolve(result), 0));
     }
+    this.#inARow = 0;
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.#waitingReader = resolve;

@@ -16,6 +16,18 @@ describe("NotificationQueue", () => {
     assert.equal(queue.size, 2);
   });
 
+  it("a reader of thousands of queued items lets timers (the heartbeat) run in between", async () => {
+    const queue = new NotificationQueue<number>(10);
+    for (let i = 0; i < 2000; i++) queue.pushUrgent(i);
+    queue.close();
+    let timerRanAt: number | undefined;
+    let read = 0;
+    setTimeout(() => (timerRanAt = read), 0);
+    for await (const _ of queue) read++;
+    assert.equal(read, 2000);
+    assert.ok(timerRanAt !== undefined && timerRanAt < 2000, `the timer ran at item ${timerRanAt}`);
+  });
+
   it("pushUrgent is accepted beyond capacity", () => {
     const queue = new NotificationQueue<number>(1);
     assert.equal(queue.pushUrgent(1), true);
