@@ -51,12 +51,9 @@ export function createRuntime(
     lbsGroup: lbsGroupName(service),
     lbsDeadLetters: lbsDeadLetterKey(service),
     consumerIndex: consumerIndexKey(service),
-    locks: new StreamLocks(
-      redis,
-      service,
-      consumerId,
-      Math.max(50, Math.floor(options.heartbeatMs / 2)),
-    ),
+    // Above every deadline the library sets (a claim's is max(5 s, 2 TTL)): the lock library's
+    // own timer must not give up on a call the operation around it still waits for.
+    locks: new StreamLocks(redis, service, consumerId, Math.max(10_000, 4 * options.heartbeatMs)),
     orphans: new OrphanAnnouncer(redis, service),
     options,
     queue,

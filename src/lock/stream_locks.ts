@@ -58,7 +58,10 @@ export class StreamLocks {
   readonly #adapter: NodeRedisAdapter;
   #sequence = 0;
 
-  /** `timeoutMs` bounds the lock library's own calls; the heartbeat puts one deadline over a beat. */
+  /**
+   * `timeoutMs` bounds the lock library's own calls. It is a safety net: callers put their own
+   * deadlines over whole operations, and a call given up on may still have been applied.
+   */
   constructor(redis: RedisClient, service: string, consumerId: string, timeoutMs = 5000) {
     this.#redis = redis;
     // deno-lint-ignore no-explicit-any
@@ -92,7 +95,16 @@ export class StreamLocks {
   ): Promise<{ taken: Omit<HeldLock, "fence"> } | { heldBy: string | null }> {
     const key = lockKey(dataStreamName, idInLbs);
     const value = this.prefix + (++this.#sequence).toString(36);
-    const set = await this.#adapter.setNX(key, value, ttlMs);
+    let set: string | null;
+    try {
+      set = await this.#adapter.setNX(key, value, ttlMs);
+    } catch (error) {
+      // A call that timed out or lost its connection may still have set the lock: Redis says.
+      const holder = await this.#redis.get(key).catch(() => undefined);
+      if (holder === value) return { taken: { lockKey: key, lockValue: value } };
+      if (holder === null || holder === undefined) throw error;
+      return { heldBy: holder };
+    }
     if (set !== "OK") return { heldBy: await this.#redis.get(key) };
     return { taken: { lockKey: key, lockValue: value } };
   }

@@ -54,6 +54,19 @@ describe("stream locks", () => {
     assert.ok((await redis.pTTL(c.held.lockKey)) <= 5000, "the predecessor's lock is untouched");
   });
 
+  it("take() whose call timed out in the lock library, though Redis set the lock, reports it taken", async () => {
+    const service = uniqueName();
+    const locks = new StreamLocks(redis, service, "c", 1); // the adapter gives up after 1 ms
+    const stream = uniqueName("s");
+    server.pause(); // the SET is queued and applied only after the adapter has given up
+    const taking = locks.take(stream, "1-0", 5000);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let the 1 ms timer fire first
+    server.resume();
+    const taken = await taking;
+    assert.ok("taken" in taken, "the lock Redis set for us is ours");
+    assert.equal(await redis.get(lockKey(stream, "1-0")), taken.taken.lockValue);
+  });
+
   it("lock values are unique per acquisition and name their holder", async () => {
     const service = uniqueName();
     const locks = new StreamLocks(redis, service, "consumer~with~tildes");
