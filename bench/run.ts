@@ -70,6 +70,8 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
           p50: median(runs.map((x) => x.delay.p50)),
           p99: median(runs.map((x) => x.delay.p99)),
           max: Math.max(...runs.map((x) => x.delay.max)),
+          /** The fewest streams any run claimed within its wait (all of them when every run finished). */
+          claimed: Math.min(...runs.map((x) => x.claimed)),
           repeats: runs.length,
         };
         log(`takeover ${JSON.stringify(result)}`);
