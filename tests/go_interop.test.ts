@@ -5,7 +5,7 @@
  * and locks `<name><MUTEX_KEY_SEP><idInLbs>` with SET NX PX and its consumer
  * id as the value (impl/relredis.go, notifs/lbsmsg.go).
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   addStream,
@@ -15,43 +15,34 @@ import {
   NotificationType,
 } from "../mod.ts";
 import { silentLogger } from "../src/observability.ts";
-import type { RedisClient } from "../src/redis/client.ts";
-import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
 
 const GO_CONSUMER = "redis-consumer-go-pod";
 
 describe("sharing a service with redis-stream-client-go", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start({ notifyKeyspaceEvents: "KEx" }); // what the Go client sets
-    redis = await server.connect();
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis({ notifyKeyspaceEvents: "KEx" }); // what the Go client sets
 
   it("leaves a stream the Go peer holds to it, and takes it over when the Go lock expires", async () => {
     const service = uniqueName();
     const lbs = lbsStreamKey(service);
     const group = lbsGroupName(service);
-    await redis.xGroupCreate(lbs, group, "$", { MKSTREAM: true });
+    await db.redis.xGroupCreate(lbs, group, "$", { MKSTREAM: true });
     const name = uniqueName("orders");
-    const id = await addStream(redis, service, { dataStreamName: name, info: { from: "go" } });
+    const id = await addStream(db.redis, service, { dataStreamName: name, info: { from: "go" } });
     // The Go peer reads the entry and locks the stream.
-    await redis.xReadGroup(group, GO_CONSUMER, { key: lbs, id: ">" });
+    await db.redis.xReadGroup(group, GO_CONSUMER, { key: lbs, id: ">" });
     const goLock = `${name}<MUTEX_KEY_SEP>${id}`;
-    assert.equal(await redis.set(goLock, GO_CONSUMER, { NX: true, PX: 60_000 }), "OK");
+    assert.equal(await db.redis.set(goLock, GO_CONSUMER, { NX: true, PX: 60_000 }), "OK");
 
     // Our client starts with a short idle time, so its start-up recovery finds the entry.
     await waitUntil(async () => {
-      const [entry] = await redis.xPendingRange(lbs, group, "-", "+", 1);
+      const [entry] = await db.redis.xPendingRange(lbs, group, "-", "+", 1);
       return (entry?.millisecondsSinceLastDelivery ?? 0) >= 100;
     });
-    const client = createStreamClient(redis, service, {
+    const client = createStreamClient(db.redis, service, {
       consumerId: "ts",
       logger: silentLogger,
       heartbeatMs: 50,
@@ -59,12 +50,12 @@ describe("sharing a service with redis-stream-client-go", () => {
       reconcileIntervalMs: 200,
     });
     const log = new NotificationLog(await client.init());
-    const [pending] = await redis.xPendingRange(lbs, group, "-", "+", 1);
+    const [pending] = await db.redis.xPendingRange(lbs, group, "-", "+", 1);
     assert.equal(pending?.consumer, GO_CONSUMER, "the entry was handed back to the Go holder");
     assert.equal(log.ofType(NotificationType.StreamAdded).length, 0);
-    assert.equal(await redis.get(goLock), GO_CONSUMER, "the Go lock is untouched");
+    assert.equal(await db.redis.get(goLock), GO_CONSUMER, "the Go lock is untouched");
 
-    await redis.pExpire(goLock, 1); // the Go peer dies: its lock runs out
+    await db.redis.pExpire(goLock, 1); // the Go peer dies: its lock runs out
     const expired = await log.next((n) => n.type === NotificationType.StreamExpired, {
       message: "StreamExpired for the Go peer's stream",
     });
@@ -72,8 +63,8 @@ describe("sharing a service with redis-stream-client-go", () => {
     assert.deepEqual(expired.additionalInfo, { from: "go" });
     const claimed = await client.claim(expired.payload);
     assert.equal(claimed.fence, 1);
-    assert.ok((await redis.get(goLock))?.startsWith("ts~"), "our lock, on the key Go locks");
-    const [after] = await redis.xPendingRange(lbs, group, "-", "+", 1);
+    assert.ok((await db.redis.get(goLock))?.startsWith("ts~"), "our lock, on the key Go locks");
+    const [after] = await db.redis.xPendingRange(lbs, group, "-", "+", 1);
     assert.equal(after?.consumer, "ts");
     await client.done();
   });

@@ -3,7 +3,7 @@
  * machine, and each step is made to happen for real against Redis (a lock
  * extended, expired, taken or released) before the event is sent.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createActor } from "xstate";
 import { getSimplePaths } from "xstate/graph";
@@ -17,7 +17,8 @@ import { resolveOptions } from "../src/options.ts";
 import type { RedisClient } from "../src/redis/client.ts";
 import { type ClientRuntime, createRuntime } from "../src/runtime.ts";
 import type { StreamEvent, StreamReport } from "../src/machines/stream_types.ts";
-import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 
 const modelEvents: StreamEvent[] = [
@@ -45,16 +46,7 @@ function pathsFor(origin: AcquisitionOrigin) {
 }
 
 describe("stream machine, model-based against real Redis", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start();
-    redis = await server.connect() as RedisClient;
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis();
 
   for (const origin of ["lbs", "claim"] as const) {
     it(`every simple path from an acquisition via ${origin} behaves as modelled`, async () => {
@@ -62,7 +54,7 @@ describe("stream machine, model-based against real Redis", () => {
       assert.ok(paths.length >= 6, `expected several paths, got ${paths.length}`);
       const visited = new Set<string>();
       for (const path of paths) {
-        const world = await freshWorld(redis, origin);
+        const world = await freshWorld(db.redis, origin);
         for (const step of path.steps) {
           const execute = world.events[step.event.type as keyof typeof world.events];
           if (execute) await execute({ event: step.event as StreamEvent });

@@ -3,7 +3,7 @@
  * events are off on this server and reconciliation is effectively disabled,
  * so each test shows one of the library's own announcement paths at work.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   addStream,
@@ -16,7 +16,8 @@ import {
 import { consumerIndexKey, consumerLocksKey } from "../src/keys.ts";
 import { silentLogger } from "../src/observability.ts";
 import type { RedisClient } from "../src/redis/client.ts";
-import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
 
@@ -37,20 +38,19 @@ async function prefixOf(redis: RedisClient, key: string): Promise<string> {
   return value.slice(0, value.lastIndexOf(".") + 1);
 }
 
+/** Waits until the sweeper has forgotten a client: out of the index, holding no locks. */
+async function forgotten(redis: RedisClient, service: string, prefix: string, message: string) {
+  await waitUntil(async () => (await redis.zScore(consumerIndexKey(service), prefix)) === null, {
+    message,
+  });
+  assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+}
+
 describe("takeover without keyspace events", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start({ notifyKeyspaceEvents: "" });
-    redis = await server.connect();
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis({ notifyKeyspaceEvents: "" });
 
   async function started(service: string, consumerId: string, extra: StreamClientOptions = {}) {
-    const client = createStreamClient(redis, service, { ...options, consumerId, ...extra });
+    const client = createStreamClient(db.redis, service, { ...options, consumerId, ...extra });
     return { client, log: new NotificationLog(await client.init()) };
   }
 
@@ -59,9 +59,11 @@ describe("takeover without keyspace events", () => {
     const owner = await started(service, "owner");
     const names = ["a", "b", "c"].map((n) => uniqueName(n));
     const ids = [];
-    for (const name of names) ids.push(await addStream(redis, service, { dataStreamName: name }));
+    for (const name of names) {
+      ids.push(await addStream(db.redis, service, { dataStreamName: name }));
+    }
     await waitUntil(() => owner.log.ofType(NotificationType.StreamAdded).length === 3);
-    const prefix = await prefixOf(redis, lockKey(names[0]!, ids[0]!));
+    const prefix = await prefixOf(db.redis, lockKey(names[0]!, ids[0]!));
     const peer = await started(service, "peer");
 
     owner.client.supervisor.stop(); // a crash: nothing released, nothing announced
@@ -71,10 +73,7 @@ describe("takeover without keyspace events", () => {
         { timeoutMs: 5000, message: `StreamExpired for ${name}` },
       );
     }
-    await waitUntil(async () => (await redis.zScore(consumerIndexKey(service), prefix)) === null, {
-      message: "the crashed client to leave the consumer index",
-    });
-    assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+    await forgotten(db.redis, service, prefix, "the crashed client to leave the consumer index");
     await peer.client.done();
   });
 
@@ -82,10 +81,10 @@ describe("takeover without keyspace events", () => {
     const service = uniqueName();
     const owner = await started(service, "owner");
     const name = uniqueName("s");
-    const id = await addStream(redis, service, { dataStreamName: name, info: { k: 1 } });
+    const id = await addStream(db.redis, service, { dataStreamName: name, info: { k: 1 } });
     await owner.log.next((n) => n.type === NotificationType.StreamAdded);
     const peer = await started(service, "peer"); // joins after the assignment
-    await redis.del(lockKey(name, id)); // evicted, or deleted by hand: the owner lives on
+    await db.redis.del(lockKey(name, id)); // evicted, or deleted by hand: the owner lives on
     const disowned = await owner.log.next((n) => n.type === NotificationType.StreamDisowned);
     assert.equal(disowned.additionalInfo.reason, "expired");
     const expired = await peer.log.next((n) => n.type === NotificationType.StreamExpired, {
@@ -106,15 +105,15 @@ describe("takeover without keyspace events", () => {
     };
     const owner = await started(service, "owner", { logger });
     const name = uniqueName("s");
-    const id = await addStream(redis, service, { dataStreamName: name });
+    const id = await addStream(db.redis, service, { dataStreamName: name });
     await owner.log.next((n) => n.type === NotificationType.StreamAdded);
-    const prefix = await prefixOf(redis, lockKey(name, id));
+    const prefix = await prefixOf(db.redis, lockKey(name, id));
     const peer = await started(service, "peer");
 
-    server.pause(); // longer than the TTL: the owner can no longer prove it holds the lock
+    db.server.pause(); // longer than the TTL: the owner can no longer prove it holds the lock
     await owner.log.next((n) => n.type === NotificationType.StreamDisowned, {
       message: "StreamDisowned while Redis is frozen",
-    }).finally(() => server.resume());
+    }).finally(() => db.server.resume());
     assert.equal(
       owner.log.ofType(NotificationType.StreamDisowned)[0]!.additionalInfo.reason,
       "unreachable",
@@ -128,7 +127,7 @@ describe("takeover without keyspace events", () => {
       name,
     );
     await waitUntil(
-      async () => !(await redis.sIsMember(consumerLocksKey(service, prefix), lockKey(name, id))),
+      async () => !(await db.redis.sIsMember(consumerLocksKey(service, prefix), lockKey(name, id))),
       { message: "the owner to unindex the lock it gave up" },
     );
     const reverified = await waitUntil(
@@ -143,21 +142,23 @@ describe("takeover without keyspace events", () => {
     const service = uniqueName();
     const { client, log } = await started(service, "c");
     const name = uniqueName("s");
-    const id = await addStream(redis, service, { dataStreamName: name });
+    const id = await addStream(db.redis, service, { dataStreamName: name });
     await log.next((n) => n.type === NotificationType.StreamAdded);
-    const prefix = await prefixOf(redis, lockKey(name, id));
+    const prefix = await prefixOf(db.redis, lockKey(name, id));
     // A lock whose release will not happen (as when Redis timed out on it), still indexed.
     const stuck = lockKey(uniqueName("stuck"), "1-0");
-    await redis.set(stuck, `${prefix}zz`, { PX: 800 });
-    await redis.sAdd(consumerLocksKey(service, prefix), stuck);
+    await db.redis.set(stuck, `${prefix}zz`, { PX: 800 });
+    await db.redis.sAdd(consumerLocksKey(service, prefix), stuck);
     await client.done();
-    const score = await redis.zScore(consumerIndexKey(service), prefix);
+    const score = await db.redis.zScore(consumerIndexKey(service), prefix);
     assert.notEqual(score, null, "still indexed, as overdue");
     const peer = await started(service, "peer");
-    await waitUntil(async () => (await redis.zScore(consumerIndexKey(service), prefix)) === null, {
-      message: "the peer's sweeper to settle the stuck lock and forget the client",
-    });
-    assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+    await forgotten(
+      db.redis,
+      service,
+      prefix,
+      "the peer's sweeper to settle the stuck lock and forget the client",
+    );
     await peer.client.done();
   });
 
@@ -168,12 +169,12 @@ describe("takeover without keyspace events", () => {
       "c",
     );
     const name = uniqueName("s");
-    const id = await addStream(redis, service, { dataStreamName: name });
+    const id = await addStream(db.redis, service, { dataStreamName: name });
     await log.next((n) => n.type === NotificationType.StreamAdded);
-    const prefix = await prefixOf(redis, lockKey(name, id));
-    assert.notEqual(await redis.zScore(consumerIndexKey(service), prefix), null);
+    const prefix = await prefixOf(db.redis, lockKey(name, id));
+    assert.notEqual(await db.redis.zScore(consumerIndexKey(service), prefix), null);
     await client.done();
-    assert.equal(await redis.zScore(consumerIndexKey(service), prefix), null);
-    assert.equal(await redis.exists(consumerLocksKey(service, prefix)), 0);
+    assert.equal(await db.redis.zScore(consumerIndexKey(service), prefix), null);
+    assert.equal(await db.redis.exists(consumerLocksKey(service, prefix)), 0);
   });
 });

@@ -1,9 +1,10 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { lockKey } from "../../mod.ts";
 import { EXTEND_CHUNK, holderOf, StreamLocks } from "../../src/lock/stream_locks.ts";
 import type { RedisClient } from "../../src/redis/client.ts";
-import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
+import { uniqueName } from "../fixture/redis_server.ts";
+import { useRedis } from "../fixture/use_redis.ts";
 
 /** Calls of one command so far, from INFO commandstats. */
 async function calls(redis: RedisClient, command: string): Promise<number> {
@@ -12,20 +13,11 @@ async function calls(redis: RedisClient, command: string): Promise<number> {
 }
 
 describe("stream locks", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start();
-    redis = await server.connect();
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("extendAll extends a client's locks with one script call per chunk of a thousand", async () => {
     const service = uniqueName();
-    const locks = new StreamLocks(redis, service, "c1");
+    const locks = new StreamLocks(db.redis, service, "c1");
     const count = EXTEND_CHUNK * 2 + 500;
     const keys: string[] = [];
     await Promise.all(Array.from({ length: count }, async (_, i) => {
@@ -33,43 +25,43 @@ describe("stream locks", () => {
       assert.ok("held" in result);
       keys.push(result.held.lockKey);
     }));
-    const before = await calls(redis, "evalsha");
+    const before = await calls(db.redis, "evalsha");
     const outcomes = await locks.extendAll(keys, 60_000);
-    assert.equal(await calls(redis, "evalsha") - before, 3, "three chunks, three calls");
+    assert.equal(await calls(db.redis, "evalsha") - before, 3, "three chunks, three calls");
     assert.ok(outcomes.every((o) => o === "held"));
-    assert.ok((await redis.pTTL(keys[0]!)) > 50_000, "the TTL was extended");
+    assert.ok((await db.redis.pTTL(keys[0]!)) > 50_000, "the TTL was extended");
   });
 
   it("extendAll reports gone and foreign locks and never extends another client's lock", async () => {
     const service = uniqueName();
-    const mine = new StreamLocks(redis, service, "pod");
-    const predecessor = new StreamLocks(redis, service, "pod"); // same consumer id, restarted
+    const mine = new StreamLocks(db.redis, service, "pod");
+    const predecessor = new StreamLocks(db.redis, service, "pod"); // same consumer id, restarted
     const a = await mine.acquire(uniqueName("a"), "1-0", 5000);
     const b = await mine.acquire(uniqueName("b"), "2-0", 5000);
     const c = await predecessor.acquire(uniqueName("c"), "3-0", 5000);
     assert.ok("held" in a && "held" in b && "held" in c);
-    await redis.del(b.held.lockKey);
+    await db.redis.del(b.held.lockKey);
     const outcomes = await mine.extendAll([a.held.lockKey, b.held.lockKey, c.held.lockKey], 9000);
     assert.deepEqual(outcomes, ["held", "expired", "taken"]);
-    assert.ok((await redis.pTTL(c.held.lockKey)) <= 5000, "the predecessor's lock is untouched");
+    assert.ok((await db.redis.pTTL(c.held.lockKey)) <= 5000, "the predecessor's lock is untouched");
   });
 
   it("take() whose call timed out in the lock library, though Redis set the lock, reports it taken", async () => {
     const service = uniqueName();
-    const locks = new StreamLocks(redis, service, "c", 1); // the adapter gives up after 1 ms
+    const locks = new StreamLocks(db.redis, service, "c", 1); // the adapter gives up after 1 ms
     const stream = uniqueName("s");
-    server.pause(); // the SET is queued and applied only after the adapter has given up
+    db.server.pause(); // the SET is queued and applied only after the adapter has given up
     const taking = locks.take(stream, "1-0", 5000);
     await new Promise((resolve) => setTimeout(resolve, 50)); // let the 1 ms timer fire first
-    server.resume();
+    db.server.resume();
     const taken = await taking;
     assert.ok("taken" in taken, "the lock Redis set for us is ours");
-    assert.equal(await redis.get(lockKey(stream, "1-0")), taken.taken.lockValue);
+    assert.equal(await db.redis.get(lockKey(stream, "1-0")), taken.taken.lockValue);
   });
 
   it("lock values are unique per acquisition and name their holder", async () => {
     const service = uniqueName();
-    const locks = new StreamLocks(redis, service, "consumer~with~tildes");
+    const locks = new StreamLocks(db.redis, service, "consumer~with~tildes");
     const stream = uniqueName("s");
     const first = await locks.acquire(stream, "1-0", 5000);
     assert.ok("held" in first);
@@ -85,20 +77,20 @@ describe("stream locks", () => {
   it("keeps the set of held lock keys that the sweeper reads", async () => {
     const service = uniqueName();
     const [a, b] = [uniqueName("a"), uniqueName("b")];
-    const locks = new StreamLocks(redis, service, "c");
+    const locks = new StreamLocks(db.redis, service, "c");
     const held = [await locks.acquire(a, "1-0", 5000), await locks.acquire(b, "2-0", 5000)];
     assert.ok(held.every((r) => "held" in r));
-    assert.deepEqual((await redis.sMembers(locks.heldSetKey)).sort(), [
+    assert.deepEqual((await db.redis.sMembers(locks.heldSetKey)).sort(), [
       lockKey(a, "1-0"),
       lockKey(b, "2-0"),
     ]);
     await locks.release({
       lockKey: lockKey(a, "1-0"),
-      lockValue: await redis.get(lockKey(a, "1-0")) as string,
+      lockValue: await db.redis.get(lockKey(a, "1-0")) as string,
     });
     await locks.forget([lockKey(b, "2-0")]);
-    assert.deepEqual(await redis.sMembers(locks.heldSetKey), []);
-    const lost = await new StreamLocks(redis, service, "other").acquire(b, "2-0", 5000);
+    assert.deepEqual(await db.redis.sMembers(locks.heldSetKey), []);
+    const lost = await new StreamLocks(db.redis, service, "other").acquire(b, "2-0", 5000);
     assert.ok("heldBy" in lost, "b is still locked: forget only unindexes");
   });
 });

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   addStream,
@@ -9,38 +9,29 @@ import {
   readOwnedStream,
 } from "../../mod.ts";
 import { silentLogger } from "../../src/observability.ts";
-import type { RedisClient } from "../../src/redis/client.ts";
-import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
+import { uniqueName } from "../fixture/redis_server.ts";
+import { useRedis } from "../fixture/use_redis.ts";
 import { NotificationLog } from "../helpers/notifications.ts";
 
 const quiet = { logger: silentLogger, heartbeatMs: 300, lbsIdleMs: 600 };
 
 describe("owned stream reader", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start();
-    redis = await server.connect();
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("resumes after the previous owner's checkpoint, and a stale owner cannot commit", async () => {
     const service = uniqueName();
     const data = uniqueName("data");
     const ids = await publishBatch(
-      redis,
+      db.redis,
       data,
       Array.from({ length: 6 }, (_, i) => ({ type: "t", payload: String(i) })),
     );
-    const first = createStreamClient(redis, service, { ...quiet, consumerId: "first" });
+    const first = createStreamClient(db.redis, service, { ...quiet, consumerId: "first" });
     const firstLog = new NotificationLog(await first.init());
-    await addStream(redis, service, { dataStreamName: data, info: {} });
+    await addStream(db.redis, service, { dataStreamName: data, info: {} });
     await firstLog.next((n) => n.type === NotificationType.StreamAdded);
     const firstOwnership = first.ownership(data)!;
-    const reader = readOwnedStream(redis, firstOwnership, { blockMs: 50 });
+    const reader = readOwnedStream(db.redis, firstOwnership, { blockMs: 50 });
     const read: string[] = [];
     for await (const entry of reader) {
       read.push(entry.id);
@@ -50,11 +41,11 @@ describe("owned stream reader", () => {
     assert.equal(await reader.checkpoint(), ids[2]);
     first.supervisor.stop(); // the first owner stalls: its lock will expire
 
-    const second = createStreamClient(redis, service, { ...quiet, consumerId: "second" });
+    const second = createStreamClient(db.redis, service, { ...quiet, consumerId: "second" });
     const log = new NotificationLog(await second.init());
     const expired = await log.next((n) => n.type === NotificationType.StreamExpired);
     await second.claim(expired.payload);
-    const next = readOwnedStream(redis, second.ownership(data)!, { blockMs: 50 });
+    const next = readOwnedStream(db.redis, second.ownership(data)!, { blockMs: 50 });
     const resumed: string[] = [];
     for await (const entry of next) {
       resumed.push(entry.id);
@@ -70,13 +61,13 @@ describe("owned stream reader", () => {
   it("stops cleanly when ownership ends", async () => {
     const service = uniqueName();
     const data = uniqueName("data");
-    const client = createStreamClient(redis, service, { ...quiet, consumerId: "c" });
+    const client = createStreamClient(db.redis, service, { ...quiet, consumerId: "c" });
     const log = new NotificationLog(await client.init());
-    await addStream(redis, service, { dataStreamName: data, info: {} });
+    await addStream(db.redis, service, { dataStreamName: data, info: {} });
     await log.next((n) => n.type === NotificationType.StreamAdded);
     const reading = (async () => {
       let count = 0;
-      for await (const _ of readOwnedStream(redis, client.ownership(data)!, { blockMs: 50 })) {
+      for await (const _ of readOwnedStream(db.redis, client.ownership(data)!, { blockMs: 50 })) {
         count++;
       }
       return count;
