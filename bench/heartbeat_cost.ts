@@ -17,8 +17,8 @@ export interface OwnershipCost {
   readonly heartbeatMs: number;
   /** Requests this client sent per heartbeat period, everything included (sweeper, reader). */
   readonly requestsPerPeriod: number;
-  /** The heartbeat's own requests per period: extension scripts plus the liveness mark. */
-  readonly heartbeatRequestsPerPeriod: number;
+  /** The heartbeat's own requests per beat: extension scripts plus the liveness mark. */
+  readonly heartbeatRequestsPerBeat: number;
   /** Commands Redis executed per period and stream, counting those a script runs inside Redis. */
   readonly redisCommandsPerStreamPerPeriod: number;
   /** Flushes (batches on the wire) per heartbeat period on the client's busiest connection. */
@@ -57,10 +57,12 @@ async function sha1(text: string): Promise<string> {
  * the last flush and uncorks once per tick: one uncork is one batch on the wire.
  */
 async function countTraffic() {
-  const heartbeatShas = new Set([await sha1(extendLocks.source), await sha1(markAlive.source)]);
+  const markSha = await sha1(markAlive.source);
+  const heartbeatShas = new Set([await sha1(extendLocks.source), markSha]);
   const flushes = new Map<number, number>();
   let requests = 0;
   let heartbeatRequests = 0;
+  let beats = 0; // each beat marks the client alive once
   const { uncork, write } = Socket.prototype;
   Socket.prototype.uncork = function (this: Socket) {
     const port = this.localPort ?? 0;
@@ -71,9 +73,9 @@ async function countTraffic() {
     if (typeof chunk === "string" && chunk.startsWith("*")) {
       const name = chunk.split("\r\n", 3)[2]?.toUpperCase();
       if (name !== "INFO") requests++;
-      if (name === "EVALSHA" && heartbeatShas.has(chunk.split("\r\n", 5)[4] ?? "")) {
-        heartbeatRequests++;
-      }
+      const sha = name === "EVALSHA" ? chunk.split("\r\n", 5)[4] ?? "" : "";
+      if (heartbeatShas.has(sha)) heartbeatRequests++;
+      if (sha === markSha) beats++;
     }
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as typeof write;
@@ -81,7 +83,12 @@ async function countTraffic() {
     stop() {
       Socket.prototype.uncork = uncork;
       Socket.prototype.write = write;
-      return { requests, heartbeatRequests, busiestFlushes: Math.max(0, ...flushes.values()) };
+      return {
+        requests,
+        heartbeatRequests,
+        beats,
+        busiestFlushes: Math.max(0, ...flushes.values()),
+      };
     },
   };
 }
@@ -146,7 +153,7 @@ export async function ownershipCost(
       streams,
       heartbeatMs,
       requestsPerPeriod: sent.requests / periods,
-      heartbeatRequestsPerPeriod: sent.heartbeatRequests / periods,
+      heartbeatRequestsPerBeat: sent.heartbeatRequests / Math.max(1, sent.beats),
       redisCommandsPerStreamPerPeriod: commands / periods / streams,
       writesPerPeriod: sent.busiestFlushes / periods,
       redisCpuPercent: (cpu / seconds) * 100,

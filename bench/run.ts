@@ -13,6 +13,7 @@ export type Scale = "smoke" | "default" | "full";
 export const SCALES = {
   smoke: {
     repeats: 1,
+    comparisonRepeats: 1,
     takeoverStreams: [1, 10],
     ttlKeys: [0, 1000],
     alternativesStreams: 10,
@@ -24,6 +25,8 @@ export const SCALES = {
   },
   default: {
     repeats: 3,
+    /** Runs of each library-against-bare comparison: they are short and noisy. */
+    comparisonRepeats: 5,
     takeoverStreams: [1, 100, 1000, 10_000],
     ttlKeys: [0, 10_000, 100_000],
     alternativesStreams: 100,
@@ -35,6 +38,7 @@ export const SCALES = {
   },
   full: {
     repeats: 5,
+    comparisonRepeats: 7,
     takeoverStreams: [1, 100, 1000, 10_000],
     ttlKeys: [0, 10_000, 100_000],
     alternativesStreams: 1000,
@@ -70,6 +74,9 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
           p50: median(runs.map((x) => x.delay.p50)),
           p99: median(runs.map((x) => x.delay.p99)),
           max: Math.max(...runs.map((x) => x.delay.max)),
+          afterExpiryP50: median(runs.map((x) => x.afterExpiry.p50)),
+          afterExpiryP99: median(runs.map((x) => x.afterExpiry.p99)),
+          afterExpiryMax: Math.max(...runs.map((x) => x.afterExpiry.max)),
           /** The fewest streams any run claimed within its wait (all of them when every run finished). */
           claimed: Math.min(...runs.map((x) => x.claimed)),
           repeats: runs.length,
@@ -111,7 +118,7 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
       consumers,
       entries: s.assignments,
       ...await againstBare(
-        s.repeats,
+        s.comparisonRepeats,
         () => libraryAssignments(s.assignments, consumers),
         () => bareAssignments(s.assignments, consumers),
       ),
@@ -132,7 +139,7 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
       batchSize,
       entries: s.messages,
       ...await againstBare(
-        s.repeats,
+        s.comparisonRepeats,
         () => libraryMessages(s.messages, batchSize),
         () => bareMessages(s.messages, batchSize),
       ),
