@@ -9,10 +9,11 @@
  * beat that gets through: released if still ours, announced if gone.
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
-import type { ExtendOutcome } from "../lock/stream_locks.ts";
+import { EXTEND_CHUNK, type ExtendOutcome } from "../lock/stream_locks.ts";
 import type { LossReason } from "../machines/stream_types.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { markAlive } from "../scripts/consumer_liveness.ts";
+import { runPerKey } from "../redis/lua_script.ts";
 import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
 import { withDeadline } from "./deadline.ts";
 import { announceOrphans, type OrphanNotice } from "./orphan_notices.ts";
@@ -98,7 +99,7 @@ async function settle(
   const { redis } = runtime;
   try {
     const keys = locks.map((lock) => lock.lockKey);
-    const states = await inspectLocks.run(redis, keys, [runtime.locks.prefix]) as number[];
+    const states = await runPerKey(inspectLocks, redis, keys, [runtime.locks.prefix], EXTEND_CHUNK);
     const orphans: HeartbeatLock[] = [];
     await Promise.all(locks.map(async (lock, i) => {
       const state = states[i]!;

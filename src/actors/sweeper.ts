@@ -25,6 +25,7 @@ import { EXTEND_CHUNK } from "../lock/stream_locks.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { forgetConsumer, overdueConsumers } from "../scripts/consumer_liveness.ts";
 import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
+import { runPerKey } from "../redis/lua_script.ts";
 import { withDeadline } from "./deadline.ts";
 import { announceOrphans, noticesForLockKeys, type OrphanNotice } from "./orphan_notices.ts";
 import { readLbsEntry } from "./read_lbs_entry.ts";
@@ -109,27 +110,20 @@ async function sweepConsumer(runtime: ClientRuntime, client: string, now: number
 
 /** Sorts a client's lock keys into gone, held by another client, and still alive. */
 async function inspect(runtime: ClientRuntime, client: string, keys: readonly string[]) {
-  const chunks: string[][] = [];
-  for (let i = 0; i < keys.length; i += EXTEND_CHUNK) chunks.push(keys.slice(i, i + EXTEND_CHUNK));
-  const replies = await Promise.all(
-    chunks.map((chunk) => inspectLocks.run(runtime.redis, chunk, [client])),
-  );
+  const states = await runPerKey(inspectLocks, runtime.redis, keys, [client], EXTEND_CHUNK);
   const gone: string[] = [];
   const foreign: string[] = [];
   const alive: string[] = [];
   let nextDueMs = Infinity;
-  chunks.forEach((chunk, c) => {
-    const states = replies[c] as number[];
-    chunk.forEach((key, j) => {
-      const state = states[j]!;
-      if (state === INSPECT_CODE.gone) gone.push(key);
-      else if (state === INSPECT_CODE.foreign) foreign.push(key);
-      else {
-        alive.push(key);
-        // PTTL is 0 in the last millisecond, and -1 for a key without a TTL (not ours to expire).
-        nextDueMs = Math.min(nextDueMs, state >= 0 ? state : runtime.options.heartbeatMs);
-      }
-    });
+  keys.forEach((key, i) => {
+    const state = states[i]!;
+    if (state === INSPECT_CODE.gone) gone.push(key);
+    else if (state === INSPECT_CODE.foreign) foreign.push(key);
+    else {
+      alive.push(key);
+      // PTTL is 0 in the last millisecond, and -1 for a key without a TTL (not ours to expire).
+      nextDueMs = Math.min(nextDueMs, state >= 0 ? state : runtime.options.heartbeatMs);
+    }
   });
   return { gone, foreign, alive, nextDueMs };
 }

@@ -14,6 +14,7 @@ import { NodeRedisAdapter } from "redlock-universal";
 import { CONSUMER_PREFIX } from "../consumer_id.ts";
 import { consumerLocksKey, fenceKey, lockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
+import { runPerKey } from "../redis/lua_script.ts";
 import { EXTEND_CODE, extendLocks } from "../scripts/extend_locks.ts";
 import { issueFence } from "../scripts/issue_fence.ts";
 
@@ -29,7 +30,7 @@ export type ExtendOutcome = "held" | "expired" | "taken";
 
 const HOLDER_SEPARATOR = "~";
 
-/** Locks per extension script: bounds how long one call keeps Redis busy (about a millisecond). */
+/** Locks per extension (or inspection) call: bounds how long one call keeps Redis busy (about a millisecond). */
 export const EXTEND_CHUNK = 1000;
 
 /**
@@ -141,21 +142,16 @@ export class StreamLocks {
    * @returns one outcome per key, in order.
    */
   async extendAll(keys: readonly string[], ttlMs: number): Promise<ExtendOutcome[]> {
-    const chunks: Promise<unknown>[] = [];
-    for (let i = 0; i < keys.length; i += EXTEND_CHUNK) {
-      const chunk = keys.slice(i, i + EXTEND_CHUNK);
-      chunks.push(extendLocks.run(this.#redis, chunk, [this.prefix, ttlMs]));
-    }
-    const replies = await Promise.all(chunks);
-    const outcomes: ExtendOutcome[] = [];
-    for (const reply of replies) {
-      for (const code of reply as number[]) {
-        outcomes.push(
-          code === EXTEND_CODE.extended ? "held" : code === EXTEND_CODE.gone ? "expired" : "taken",
-        );
-      }
-    }
-    return outcomes;
+    const codes = await runPerKey(
+      extendLocks,
+      this.#redis,
+      keys,
+      [this.prefix, ttlMs],
+      EXTEND_CHUNK,
+    );
+    return codes.map((code) =>
+      code === EXTEND_CODE.extended ? "held" : code === EXTEND_CODE.gone ? "expired" : "taken"
+    );
   }
 
   /** Deletes a lock if it is still this acquisition's, and unindexes it. */

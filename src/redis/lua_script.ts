@@ -22,6 +22,25 @@ export class LuaScript {
   }
 }
 
+/**
+ * Runs a script that answers one value per key over many keys, `chunkSize`
+ * keys a call (so no call keeps Redis busy long); the calls are issued in one
+ * tick, so they travel as one pipeline. Returns the answers in key order.
+ */
+export async function runPerKey(
+  script: LuaScript,
+  redis: RedisClient,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+  chunkSize: number,
+): Promise<number[]> {
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < keys.length; i += chunkSize) {
+    calls.push(script.run(redis, keys.slice(i, i + chunkSize), args));
+  }
+  return (await Promise.all(calls)).flatMap((reply) => reply as number[]);
+}
+
 async function sha1Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
