@@ -62,7 +62,8 @@ export async function heartbeat(
     extended = outcomes;
   });
   // What has not answered by half the TTL counts as unanswered this time.
-  await withDeadline(beat, Math.max(50, Math.floor(ttl / 2)), "heartbeat").catch(() => {});
+  const deadlineMs = Math.max(50, Math.floor(ttl / 2));
+  await withDeadline(beat, deadlineMs, "heartbeat").catch(() => {});
 
   const expired: HeartbeatLock[] = [];
   const lost: string[] = [];
@@ -81,7 +82,10 @@ export async function heartbeat(
     }
     return { lockKey, outcome: "unknown" };
   });
-  const settled = extended && unsettled.length > 0 ? await settle(runtime, unsettled) : [];
+  // Bounded like the beat: a Redis that stalls now must not stop the heartbeat for good.
+  const settled = extended && unsettled.length > 0
+    ? await withDeadline(settle(runtime, unsettled), deadlineMs, "settling").catch(() => [])
+    : [];
   if (lost.length > 0) {
     // Side effects of news already decided: they must not hold up the next beat.
     void Promise.all([runtime.locks.forget(lost), announceOrphans(runtime, expired)]).catch(

@@ -1,0 +1,34 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { heartbeat } from "../src/actors/heartbeat.ts";
+import { NotificationQueue } from "../src/notification_queue.ts";
+import { silentLogger } from "../src/observability.ts";
+import { resolveOptions } from "../src/options.ts";
+import { createRuntime } from "../src/runtime.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
+
+describe("heartbeat", () => {
+  const db = useRedis();
+
+  it("completes within its deadline even when settling an outage's locks stalls", async () => {
+    const options = resolveOptions({ heartbeatMs: 400, logger: silentLogger });
+    const runtime = createRuntime(db.redis, uniqueName(), "c", options, new NotificationQueue(10));
+    const taken = await runtime.locks.acquire(uniqueName("s"), "1-0", 60_000);
+    assert.ok("held" in taken);
+    // The lock is still ours in Redis, so settling releases it: make that release hang.
+    runtime.locks.release = () => new Promise(() => {});
+    const lock = {
+      ...taken.held,
+      dataStreamName: "s",
+      idInLbs: "1-0",
+      info: {},
+      confirmedUntil: 0,
+    };
+    const started = Date.now();
+    const output = await heartbeat({ runtime, locks: [], unsettled: [lock] });
+    assert.equal(output.answered, true);
+    assert.deepEqual(output.settled, [], "not settled: it will be tried again next beat");
+    assert.ok(Date.now() - started < 5000, "the beat did not wait for the stalled release");
+  });
+});
