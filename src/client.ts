@@ -25,6 +25,7 @@ import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/cl
 import { type ClientRuntime, createRuntime } from "./runtime.ts";
 import { fencedSet } from "./scripts/fenced_set.ts";
 import { withDeadline } from "./actors/deadline.ts";
+import { announceOrphans } from "./actors/orphan_notices.ts";
 import { decodeLbsEntry } from "./lbs_entry.ts";
 
 /** What a successful claim() returns. */
@@ -155,11 +156,19 @@ export class StreamClient implements AsyncDisposable {
     if (fence === 0) throw new AlreadyClaimedError(dataStreamName);
     const held = { ...taken.taken, fence };
     const entry = claimed.find((e) => e?.id === idInLbs);
-    if (!entry || state.abandoned) {
+    if (!entry) {
       await locks.release(held);
       throw new StreamNotPendingError(dataStreamName, idInLbs);
     }
     const info = infoOf(entry.message as Record<string, string>, options.maxLbsEntryBytes);
+    if (state.abandoned) {
+      // The caller was told this claim failed: hand the stream to the others at once, as done()
+      // does, rather than leave its entry in our PEL without a lock until reconciliation.
+      if (await locks.release(held)) {
+        await announceOrphans(this.#runtime, [{ dataStreamName, idInLbs, info }]);
+      }
+      throw new StreamNotPendingError(dataStreamName, idInLbs);
+    }
     const acquisition: Acquisition = {
       ...held,
       dataStreamName,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   addStream,
   createStreamClient,
+  DeadlineExceededError,
   lockKey,
   NotificationType,
   type StreamClient,
@@ -136,6 +137,29 @@ describe("takeover without keyspace events", () => {
     );
     assert.equal(reverified?.[1]?.held, 0);
     await Promise.all([owner.client.done(), peer.client.done()]);
+  });
+
+  it("a claim abandoned at its deadline gives the stream back and it is announced again", async () => {
+    const service = uniqueName();
+    const owner = await started(service, "owner");
+    const name = uniqueName("s");
+    const id = await addStream(db.redis, service, { dataStreamName: name });
+    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const peer = await started(service, "peer");
+    owner.client.supervisor.stop();
+    const first = await peer.log.next((n) => n.type === NotificationType.StreamExpired);
+
+    db.server.pause(); // the claim's commands wait in the socket past its 5 s deadline
+    const claiming = peer.client.claim(first.payload);
+    await assert.rejects(claiming, DeadlineExceededError).finally(() => db.server.resume());
+    // Once Redis answers, the claim completes late, gives its lock back and announces the stream.
+    await peer.log.next(
+      (n) => n.type === NotificationType.StreamExpired && n !== first,
+      { message: "the stream announced again" },
+    );
+    const claimed = await peer.client.claim({ dataStreamName: name, idInLbs: id });
+    assert.equal(claimed.dataStreamName, name);
+    await peer.client.done();
   });
 
   it("a client that stops still holding a lock is left overdue for the sweeper", async () => {
