@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   addStream,
@@ -10,24 +10,20 @@ import {
   NotificationType,
   StreamNotOwnedError,
 } from "../mod.ts";
-import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
+import { startOwner } from "./helpers/started_client.ts";
 import { silentLogger } from "../src/observability.ts";
 
 const quiet = { logger: silentLogger, heartbeatMs: 400, lbsIdleMs: 800 };
 
 describe("StreamClient", () => {
-  let server: RedisServer;
-  before(async () => {
-    server = await RedisServer.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("assigns an LBS entry with StreamAdded carrying its Info, a fence and a held lock", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, { ...quiet, consumerId: "c1" });
     const log = new NotificationLog(await client.init());
@@ -47,12 +43,10 @@ describe("StreamClient", () => {
   });
 
   it("keeps the lock alive past its TTL while the owner heartbeats", async () => {
-    const redis = await server.connect();
-    const service = uniqueName();
-    const client = createStreamClient(redis, service, { ...quiet, consumerId: "c1" });
-    const log = new NotificationLog(await client.init());
-    const id = await addStream(redis, service, { dataStreamName: "s", info: {} });
-    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const { redis, client, id } = await startOwner(db.server, {
+      ...quiet,
+      consumerId: "c1",
+    });
     const key = lockKey("s", id);
     const ttls: number[] = [];
     await waitUntil(async () => {
@@ -65,12 +59,10 @@ describe("StreamClient", () => {
   });
 
   it("doneStream releases the lock, acks and deletes the LBS entry", async () => {
-    const redis = await server.connect();
-    const service = uniqueName();
-    const client = createStreamClient(redis, service, { ...quiet, consumerId: "c1" });
-    const log = new NotificationLog(await client.init());
-    const id = await addStream(redis, service, { dataStreamName: "s", info: {} });
-    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const { redis, service, client, id } = await startOwner(db.server, {
+      ...quiet,
+      consumerId: "c1",
+    });
     await client.doneStream("s");
     assert.equal(await redis.exists(lockKey("s", id)), 0);
     assert.equal(await redis.xLen(lbsStreamKey(service)), 0);
@@ -83,7 +75,7 @@ describe("StreamClient", () => {
   });
 
   it("done() releases every lock, keeps entries pending and ends the iterator", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, { ...quiet, consumerId: "c1" });
     const log = new NotificationLog(await client.init());
@@ -107,7 +99,7 @@ describe("StreamClient", () => {
   });
 
   it("reports the Go library's metric events and releases on await using", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const events: string[] = [];
     const record = (name: string) => () => void events.push(name);
@@ -148,7 +140,7 @@ describe("StreamClient", () => {
   });
 
   it("an aborted signal stops the client with StreamTerminated", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, { ...quiet, consumerId: "c1" });
     const abort = new AbortController();

@@ -1,8 +1,9 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { addStream, lockKey } from "../mod.ts";
 import { ConsumerProcess } from "./fixture/consumer_process.ts";
 import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 
 const HEARTBEAT_MS = 500;
@@ -23,20 +24,14 @@ function streamsOf(process: ConsumerProcess): string[] {
 }
 
 describe("failover across processes", () => {
-  let server: RedisServer;
-  before(async () => {
-    server = await RedisServer.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("three consumers share thirty streams; a killed one's streams are claimed, each by exactly one survivor", async () => {
     const service = uniqueName();
-    const consumers = ["a", "b", "c"].map((id) => consumer(server, service, id));
+    const consumers = ["a", "b", "c"].map((id) => consumer(db.server, service, id));
     try {
       await Promise.all(consumers.map((c) => c.ready()));
-      const redis = await server.connect();
+      const redis = await db.server.connect();
       const ids = new Map<string, string>();
       for (let i = 0; i < 30; i++) {
         const name = `stream-${i}`;
@@ -81,12 +76,12 @@ describe("failover across processes", () => {
 
   it("a stalled owner is told StreamDisowned when it wakes after another consumer took over", async () => {
     const service = uniqueName();
-    const stalled = consumer(server, service, "stalled");
+    const stalled = consumer(db.server, service, "stalled");
     await stalled.ready();
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const id = await addStream(redis, service, { dataStreamName: "s", info: {} });
     await waitUntil(() => streamsOf(stalled).includes("s"), { message: "assignment" });
-    const peer = consumer(server, service, "peer");
+    const peer = consumer(db.server, service, "peer");
     try {
       await peer.ready();
       stalled.signal("SIGSTOP");

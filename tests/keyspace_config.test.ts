@@ -1,9 +1,10 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createStreamClient } from "../mod.ts";
 import { mergeFlags } from "../src/actors/keyspace_config.ts";
 import { silentLogger } from "../src/observability.ts";
-import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { type RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 
 async function flagsAfterInit(server: RedisServer, mode: "merge" | "force" | "skip") {
   const redis = await server.connect();
@@ -19,13 +20,7 @@ async function flagsAfterInit(server: RedisServer, mode: "merge" | "force" | "sk
 }
 
 describe("keyspace event configuration", () => {
-  let server: RedisServer;
-  before(async () => {
-    server = await RedisServer.start({ notifyKeyspaceEvents: "Kg" });
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const db = useRedis({ notifyKeyspaceEvents: "Kg" });
 
   it("mergeFlags adds only what is missing and never drops a flag", () => {
     assert.equal(mergeFlags("", "Ex"), "Ex");
@@ -34,16 +29,16 @@ describe("keyspace event configuration", () => {
     assert.equal(mergeFlags("xE", "Ex"), "xE");
   });
 
-  it('"skip" leaves the server configuration alone', async () => {
-    assert.equal(await flagsAfterInit(server, "skip"), "gK");
+  it('"skip" leaves the db.server configuration alone', async () => {
+    assert.equal(await flagsAfterInit(db.server, "skip"), "gK");
   });
 
   it('"merge" keeps the user\'s flags and adds E and x', async () => {
-    const flags = await flagsAfterInit(server, "merge");
+    const flags = await flagsAfterInit(db.server, "merge");
     for (const flag of "KgEx") assert.ok(flags?.includes(flag), `${flags} has ${flag}`);
   });
 
   it('"force" sets exactly the flags the client needs', async () => {
-    assert.equal(await flagsAfterInit(server, "force"), "xE");
+    assert.equal(await flagsAfterInit(db.server, "force"), "xE");
   });
 });

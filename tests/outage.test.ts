@@ -1,24 +1,19 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { addStream, createStreamClient, NotificationType } from "../mod.ts";
 import { silentLogger } from "../src/observability.ts";
 import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
 
 const quiet = { logger: silentLogger, heartbeatMs: 400, lbsIdleMs: 800 };
 
 describe("Redis outages", () => {
-  let server: RedisServer;
-  before(async () => {
-    server = await RedisServer.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("after a Redis restart the client reports the streams it lost and keeps consuming", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, {
       ...quiet,
@@ -30,7 +25,7 @@ describe("Redis outages", () => {
       await addStream(redis, service, { dataStreamName: name, info: {} });
     }
     await waitUntil(() => log.ofType(NotificationType.StreamAdded).length === 3);
-    await server.restart(); // no persistence: locks, LBS and group are gone
+    await db.server.restart(); // no persistence: locks, LBS and group are gone
     await waitUntil(() => log.ofType(NotificationType.StreamDisowned).length === 3, {
       timeoutMs: 15_000,
       message: "StreamDisowned for every stream lost in the restart",
@@ -53,13 +48,13 @@ describe("Redis outages", () => {
   });
 
   it("turns keyspace events back on after a restart made Redis forget them", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const client = createStreamClient(redis, uniqueName(), { ...quiet, consumerId: "c" });
     const log = new NotificationLog(await client.init());
     const flags = async () =>
       (await redis.configGet("notify-keyspace-events"))["notify-keyspace-events"];
     assert.equal(await flags(), "xE");
-    await server.restart(); // CONFIG SET does not survive a restart
+    await db.server.restart(); // CONFIG SET does not survive a restart
     await waitUntil(async () => (await flags().catch(() => "")) === "xE", {
       message: "the client to configure keyspace events again",
     });
@@ -69,7 +64,7 @@ describe("Redis outages", () => {
   });
 
   it("keeps streams whose locks survive a short outage", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, {
       ...quiet,
@@ -81,9 +76,9 @@ describe("Redis outages", () => {
     const log = new NotificationLog(await client.init());
     await addStream(redis, service, { dataStreamName: "kept", info: {} });
     await log.next((n) => n.type === NotificationType.StreamAdded);
-    server.pause(); // shorter than the TTL: nothing expires
+    db.server.pause(); // shorter than the TTL: nothing expires
     await new Promise((resolve) => setTimeout(resolve, 600)); // the outage itself, not a wait for a condition
-    server.resume();
+    db.server.resume();
     const beats = await countHeartbeats(client, 3);
     assert.ok(beats >= 3);
     assert.deepEqual(client.ownedStreams().map((s) => s.dataStreamName), ["kept"]);

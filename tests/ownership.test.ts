@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   addStream,
@@ -16,9 +16,11 @@ import {
   StreamNotPendingError,
 } from "../mod.ts";
 import { silentLogger } from "../src/observability.ts";
-import { RedisServer, uniqueName } from "./fixture/redis_server.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
+import { startOwner } from "./helpers/started_client.ts";
 
 const quiet = { logger: silentLogger, heartbeatMs: 300, lbsIdleMs: 600 };
 
@@ -28,16 +30,10 @@ function crash(client: StreamClient): void {
 }
 
 describe("claims, recovery and fencing", () => {
-  let server: RedisServer;
-  before(async () => {
-    server = await RedisServer.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("of five concurrent claimers exactly one wins; the others get AlreadyClaimedError", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const owner = createStreamClient(redis, service, { ...quiet, consumerId: "owner" });
     const ownerLog = new NotificationLog(await owner.init());
@@ -82,12 +78,10 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("claim() of a finished stream rejects with StreamNotPendingError and leaves no lock", async () => {
-    const redis = await server.connect();
-    const service = uniqueName();
-    const client = createStreamClient(redis, service, { ...quiet, consumerId: "c" });
-    const log = new NotificationLog(await client.init());
-    const id = await addStream(redis, service, { dataStreamName: "s", info: {} });
-    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const { redis, client, id } = await startOwner(db.server, {
+      ...quiet,
+      consumerId: "c",
+    });
     await client.doneStream("s");
     await assert.rejects(client.claim({ dataStreamName: "s", idInLbs: id }), StreamNotPendingError);
     assert.equal(await redis.exists(lockKey("s", id)), 0);
@@ -96,7 +90,7 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("recovers at start-up the entries a dead consumer left pending", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const dead = createStreamClient(redis, service, { ...quiet, consumerId: "dead" });
     const deadLog = new NotificationLog(await dead.init());
@@ -126,12 +120,10 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("a restarted pod with the same consumer id cannot extend or release its predecessor's lock", async () => {
-    const redis = await server.connect();
-    const service = uniqueName();
-    const before = createStreamClient(redis, service, { ...quiet, consumerId: "pod-1" });
-    const log = new NotificationLog(await before.init());
-    const id = await addStream(redis, service, { dataStreamName: "s", info: {} });
-    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const { redis, service, client: before, id } = await startOwner(db.server, {
+      ...quiet,
+      consumerId: "pod-1",
+    });
     const predecessorValue = await redis.get(lockKey("s", id));
     crash(before);
     const after = createStreamClient(redis, service, { ...quiet, consumerId: "pod-1" });
@@ -150,7 +142,7 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("a stale owner's fenced write is refused once another consumer has claimed the stream", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const stale = createStreamClient(redis, service, { ...quiet, consumerId: "stale" });
     const staleLog = new NotificationLog(await stale.init());
@@ -178,7 +170,7 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("a stale owner's doneStream is refused and leaves the entry to the new owner", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     // A long heartbeat: the takeover below happens before the stale owner's next beat.
     const stale = createStreamClient(redis, service, {
@@ -205,12 +197,10 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("a late expiry announcement for a stream this consumer holds does not disown it", async () => {
-    const redis = await server.connect();
-    const service = uniqueName();
-    const client = createStreamClient(redis, service, { ...quiet, consumerId: "c" });
-    const log = new NotificationLog(await client.init());
-    const id = await addStream(redis, service, { dataStreamName: "s", info: {} });
-    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const { redis, service, client, log, id } = await startOwner(db.server, {
+      ...quiet,
+      consumerId: "c",
+    });
     // What a sweeper publishes when it saw the lock gone just before this consumer took it.
     await redis.publish(orphanChannel(service), lockKey("s", id));
     const beats = await waitUntil(async () => {
@@ -228,7 +218,7 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("dead-letters malformed LBS entries with the reason and keeps reading", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, {
       ...quiet,
@@ -260,7 +250,7 @@ describe("claims, recovery and fencing", () => {
   });
 
   it("a slow reader pauses the LBS reader: assigned streams stay within the buffer", async () => {
-    const redis = await server.connect();
+    const redis = await db.server.connect();
     const service = uniqueName();
     const client = createStreamClient(redis, service, {
       ...quiet,
