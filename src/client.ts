@@ -161,12 +161,15 @@ export class StreamClient implements AsyncDisposable {
       throw new StreamNotPendingError(dataStreamName, idInLbs);
     }
     const info = infoOf(entry.message as Record<string, string>, options.maxLbsEntryBytes);
-    if (state.abandoned) {
-      // The caller was told this claim failed: hand the stream to the others at once, as done()
-      // does, rather than leave its entry in our PEL without a lock until reconciliation.
+    const stopped = !this.#supervisor.getSnapshot().matches("running");
+    if (state.abandoned || stopped) {
+      // The caller was told this claim failed, or the client began to stop while it ran: hand the
+      // stream to the others at once, as done() does, rather than leave its entry in our PEL
+      // without a lock until reconciliation.
       if (await locks.release(held)) {
         await announceOrphans(this.#runtime, [{ dataStreamName, idInLbs, info }]);
       }
+      if (stopped) throw new ClientClosedError("The stream client was stopped during the claim");
       throw new StreamNotPendingError(dataStreamName, idInLbs);
     }
     const acquisition: Acquisition = {
@@ -177,6 +180,10 @@ export class StreamClient implements AsyncDisposable {
       origin: "claim",
     };
     await this.#adopt(acquisition);
+    // Handed back instead if the client began to stop before the supervisor took it.
+    if (keyOfStream(this.#context(), dataStreamName) === undefined) {
+      throw new ClientClosedError("The stream client was stopped during the claim");
+    }
     state.result = { dataStreamName, idInLbs, fence, info };
     return state.result;
   }

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   addStream,
+  ClientClosedError,
   createStreamClient,
   DeadlineExceededError,
   lockKey,
@@ -160,6 +161,51 @@ describe("takeover without keyspace events", () => {
     const claimed = await peer.client.claim({ dataStreamName: name, idInLbs: id });
     assert.equal(claimed.dataStreamName, name);
     await peer.client.done();
+  });
+
+  it("a claim that completes while its client is stopping gives the stream back", async () => {
+    const service = uniqueName();
+    const owner = await started(service, "owner");
+    const name = uniqueName("s");
+    const id = await addStream(db.redis, service, { dataStreamName: name });
+    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const [leaving, staying] = [
+      await started(service, "leaving"),
+      await started(service, "staying"),
+    ];
+    owner.client.supervisor.stop();
+    const expired = await leaving.log.next((n) => n.type === NotificationType.StreamExpired);
+
+    db.server.pause(); // the claim's commands wait while its client begins to stop
+    const claiming = leaving.client.claim(expired.payload);
+    const stopping = leaving.client.done();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the freeze itself
+    db.server.resume();
+    await assert.rejects(claiming, ClientClosedError);
+    await stopping;
+    await staying.log.next(
+      (n) =>
+        n.type === NotificationType.StreamExpired && n.payload.idInLbs === id &&
+        staying.log.ofType(NotificationType.StreamExpired).indexOf(n) > 0,
+      { message: "the stream announced again once given back" },
+    );
+    assert.equal(await db.redis.exists(lockKey(name, id)), 0, "no lock left behind");
+    await staying.client.done();
+  });
+
+  it("done() completes when a release hangs past the grace period", async () => {
+    const service = uniqueName();
+    const { client, log } = await started(service, "c");
+    await addStream(db.redis, service, { dataStreamName: uniqueName("s") });
+    await log.next((n) => n.type === NotificationType.StreamAdded);
+    db.server.pause(); // releases cannot complete: done() gives up on them after its grace period
+    try {
+      await client.done();
+    } finally {
+      db.server.resume();
+    }
+    assert.equal(client.supervisor.getSnapshot().status, "done");
+    assert.equal(log.seen.at(-1)?.type, NotificationType.StreamTerminated);
   });
 
   it("a client that stops still holding a lock is left overdue for the sweeper", async () => {

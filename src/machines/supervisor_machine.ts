@@ -15,6 +15,7 @@ import type { Acquisition } from "../acquisition.ts";
 import { heartbeatActor, type HeartbeatLock, type HeartbeatOutput } from "../actors/heartbeat.ts";
 import { type ExpiryEvent, expiryListenerActor } from "../actors/expiry_listener.ts";
 import { lbsReaderActor, type LbsReaderEvent } from "../actors/lbs_reader.ts";
+import { releaseStream } from "../actors/release_stream.ts";
 import { leaveActor, startupActor } from "../actors/startup.ts";
 import { sweeperActor } from "../actors/sweeper.ts";
 import { lockKey } from "../keys.ts";
@@ -209,10 +210,27 @@ export const supervisorMachine = setup({
         enqueue.sendTo(ref, { type: "RELEASE", mode: "handover" });
       }
     }),
-    endOwnerships: ({ context }) => {
+    /** Stops the stream actors still held at the end (releases that outlived the grace period). */
+    endOwnerships: enqueueActions(({ context, enqueue }) => {
       for (const ref of context.streams.values()) {
         ref.getSnapshot().context.ownershipEnded.end();
-        ref.stop();
+        enqueue.stopChild(ref); // they are in the supervisor's system: stopped through it
+      }
+    }),
+    /**
+     * Acquisitions that complete while the client stops (a claim or a read in flight when done()
+     * was called) are not adopted: their locks are released and the streams announced, so a peer
+     * takes them at once.
+     */
+    handBack: ({ context }, acquisitions: readonly Acquisition[]) => {
+      for (const acquisition of acquisitions) {
+        void releaseStream({ runtime: context.runtime, ...acquisition, mode: "handover" }).catch(
+          (error) =>
+            context.runtime.options.logger.warn("could not hand back a stream", {
+              dataStreamName: acquisition.dataStreamName,
+              error: String(error),
+            }),
+        );
       }
     },
     closeQueue: ({ context }) => {
@@ -233,9 +251,6 @@ export const supervisorMachine = setup({
   }),
   initial: "idle",
   on: {
-    STREAMS_ACQUIRED: {
-      actions: { type: "adopt", params: ({ event }) => event.acquisitions },
-    },
     STREAM_LOST: {
       actions: [
         { type: "rememberUnsettled", params: ({ event }) => ({ report: event }) },
@@ -293,6 +308,9 @@ export const supervisorMachine = setup({
         { src: "expiryListener", input: ({ context }) => context.runtime },
       ],
       on: {
+        STREAMS_ACQUIRED: {
+          actions: { type: "adopt", params: ({ event }) => event.acquisitions },
+        },
         LOCKS_GONE: { actions: "announceExpiry" },
         READER_FAILED: {
           target: "terminated",
@@ -356,10 +374,20 @@ export const supervisorMachine = setup({
     },
     stopping: {
       entry: "releaseAll",
+      on: {
+        STREAMS_ACQUIRED: {
+          actions: { type: "handBack", params: ({ event }) => event.acquisitions },
+        },
+      },
       always: { guard: "noStreamsLeft", target: "leaving" },
       after: { releaseGrace: "leaving" },
     },
     leaving: {
+      on: {
+        STREAMS_ACQUIRED: {
+          actions: { type: "handBack", params: ({ event }) => event.acquisitions },
+        },
+      },
       invoke: {
         src: "leave",
         input: ({ context }) => context.runtime,
