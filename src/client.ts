@@ -286,9 +286,13 @@ export class StreamClient implements AsyncDisposable {
   }
 
   #assertRunning(): void {
-    if (!this.#supervisor.getSnapshot().matches("running")) {
-      throw new ClientClosedError("the client is not running: call init() first");
-    }
+    const snapshot = this.#supervisor.getSnapshot();
+    if (snapshot.matches("running")) return;
+    throw new ClientClosedError(
+      snapshot.matches("idle") || snapshot.matches("starting")
+        ? "The stream client is not running yet: await init() first"
+        : "The stream client was stopped (done(), an aborted signal, or a spent retry budget)",
+    );
   }
 }
 
