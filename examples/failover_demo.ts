@@ -10,9 +10,11 @@ import { createClient } from "redis";
 import {
   addStream,
   AlreadyClaimedError,
+  ClientClosedError,
   createStreamClient,
   NotificationType,
   type StreamClient,
+  StreamNotPendingError,
 } from "../mod.ts";
 import { silentLogger } from "../src/observability.ts";
 import { RedisServer } from "../tests/fixture/redis_server.ts";
@@ -58,7 +60,10 @@ async function startConsumer(name: string, takeovers: Map<string, number>): Prom
           takeovers.set(stream, Date.now());
           log(`${name} claimed ${stream} (fence ${claim.fence})`);
         } catch (error) {
-          if (!(error instanceof AlreadyClaimedError)) throw error;
+          // Lost the race, the stream was finished meanwhile, or this consumer is stopping.
+          const expected = error instanceof AlreadyClaimedError ||
+            error instanceof StreamNotPendingError || error instanceof ClientClosedError;
+          if (!expected) throw error;
         }
       } else if (n.type === NotificationType.StreamDisowned) {
         consumer.owned.delete(stream);
