@@ -25,7 +25,7 @@ import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/cl
 import { type ClientRuntime, createRuntime } from "./runtime.ts";
 import { fencedSet } from "./scripts/fenced_set.ts";
 import { withDeadline } from "./actors/deadline.ts";
-import { announceOrphans } from "./actors/orphan_notices.ts";
+import { handBack } from "./actors/release_stream.ts";
 import { decodeLbsEntry } from "./lbs_entry.ts";
 
 /** What a successful claim() returns. */
@@ -161,17 +161,6 @@ export class StreamClient implements AsyncDisposable {
       throw new StreamNotPendingError(dataStreamName, idInLbs);
     }
     const info = infoOf(entry.message as Record<string, string>, options.maxLbsEntryBytes);
-    const stopped = !this.#supervisor.getSnapshot().matches("running");
-    if (state.abandoned || stopped) {
-      // The caller was told this claim failed, or the client began to stop while it ran: hand the
-      // stream to the others at once, as done() does, rather than leave its entry in our PEL
-      // without a lock until reconciliation.
-      if (await locks.release(held)) {
-        await announceOrphans(this.#runtime, [{ dataStreamName, idInLbs, info }]);
-      }
-      if (stopped) throw new ClientClosedError("The stream client was stopped during the claim");
-      throw new StreamNotPendingError(dataStreamName, idInLbs);
-    }
     const acquisition: Acquisition = {
       ...held,
       dataStreamName,
@@ -179,6 +168,15 @@ export class StreamClient implements AsyncDisposable {
       info,
       origin: "claim",
     };
+    const stopped = !this.#supervisor.getSnapshot().matches("running");
+    if (state.abandoned || stopped) {
+      // The caller was told this claim failed, or the client began to stop while it ran: hand the
+      // stream to the others at once rather than leave its entry in our PEL without a lock until
+      // reconciliation.
+      await handBack(this.#runtime, acquisition);
+      if (stopped) throw new ClientClosedError("The stream client was stopped during the claim");
+      throw new StreamNotPendingError(dataStreamName, idInLbs);
+    }
     await this.#adopt(acquisition);
     // Handed back instead if the client began to stop before the supervisor took it.
     if (keyOfStream(this.#context(), dataStreamName) === undefined) {

@@ -11,6 +11,7 @@ import type { Acquisition } from "../acquisition.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { assignEntry } from "./assign_entry.ts";
+import { handBack } from "./release_stream.ts";
 import { backoffDelay, pause } from "./backoff.ts";
 import { withDeadline } from "./deadline.ts";
 import { streamMessages } from "../redis/stream_reply.ts";
@@ -85,7 +86,7 @@ async function readLoop(
 /**
  * Assigns a batch and hands over its acquisitions as one event. The wait is
  * bounded; what completes after the deadline is still handed over (or, once
- * the client is stopping, released), never left held with nobody beating it.
+ * the client is stopping, handed back), never left held with nobody beating it.
  */
 async function assignBatch(
   runtime: ClientRuntime,
@@ -97,7 +98,7 @@ async function assignBatch(
     const held = acquisitions.filter((a): a is Acquisition => a !== undefined);
     if (held.length === 0) return;
     if (!signal.aborted) emit({ type: "STREAMS_ACQUIRED", acquisitions: held });
-    else for (const lock of held) void runtime.locks.release(lock).catch(() => {});
+    else for (const acquisition of held) void handBack(runtime, acquisition).catch(() => {});
   };
   const assignments = entries.map(({ id, message }) => assignEntry(runtime, id, message, "lbs"));
   try {

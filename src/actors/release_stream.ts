@@ -1,5 +1,6 @@
 /** Gives up one owned stream: drop its lock, and either finish or hand over its LBS entry. */
 import { fromPromise, type PromiseActorLogic } from "xstate";
+import type { Acquisition } from "../acquisition.ts";
 import { OwnershipLostError } from "../errors.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { announceOrphans } from "./orphan_notices.ts";
@@ -41,6 +42,15 @@ export async function releaseStream(input: ReleaseInput): Promise<void> {
   if (input.mode === "handover" && released) {
     await announceOrphans(runtime, [{ dataStreamName, idInLbs, info: input.info }]);
   }
+}
+
+/**
+ * Gives back a stream acquired but not to be owned (the claim was abandoned,
+ * or the client began to stop while it was acquired): releases the lock and
+ * announces the stream, so a peer claims it at once.
+ */
+export function handBack(runtime: ClientRuntime, acquisition: Acquisition): Promise<void> {
+  return releaseStream({ runtime, ...acquisition, mode: "handover" });
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Acquisition } from "../acquisition.ts";
 import { heartbeatActor, type HeartbeatLock, type HeartbeatOutput } from "../actors/heartbeat.ts";
 import { type ExpiryEvent, expiryListenerActor } from "../actors/expiry_listener.ts";
 import { lbsReaderActor, type LbsReaderEvent } from "../actors/lbs_reader.ts";
-import { releaseStream } from "../actors/release_stream.ts";
+import { handBack } from "../actors/release_stream.ts";
 import { leaveActor, startupActor } from "../actors/startup.ts";
 import { sweeperActor } from "../actors/sweeper.ts";
 import { lockKey } from "../keys.ts";
@@ -224,7 +224,7 @@ export const supervisorMachine = setup({
      */
     handBack: ({ context }, acquisitions: readonly Acquisition[]) => {
       for (const acquisition of acquisitions) {
-        void releaseStream({ runtime: context.runtime, ...acquisition, mode: "handover" }).catch(
+        void handBack(context.runtime, acquisition).catch(
           (error) =>
             context.runtime.options.logger.warn("could not hand back a stream", {
               dataStreamName: acquisition.dataStreamName,
