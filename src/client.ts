@@ -27,6 +27,8 @@ import { fencedSet } from "./scripts/fenced_set.ts";
 import { withDeadline } from "./actors/deadline.ts";
 import { handBack } from "./actors/release_stream.ts";
 import { decodeLbsEntry } from "./lbs_entry.ts";
+import { type ClaimedLbsEntry, claimLbsEntries } from "./actors/claim_lbs_entries.ts";
+import { TickBatch } from "./tick_batch.ts";
 
 /** What a successful claim() returns. */
 export interface ClaimResult extends LbsInfo {
@@ -65,6 +67,8 @@ export class StreamClient implements AsyncDisposable {
   #started = false;
   #adoptions: Acquisition[] = [];
   #adopting: Promise<void> | undefined;
+  /** Claims made together (a takeover) move their LBS entries with one XCLAIM. */
+  readonly #entryClaims: TickBatch<string, ClaimedLbsEntry | undefined>;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
     const resolved = resolveOptions(options);
@@ -75,6 +79,7 @@ export class StreamClient implements AsyncDisposable {
     });
     this.#runtime = createRuntime(redis, service, this.id, resolved, queue);
     this.#supervisor = createActor(supervisorMachine, { input: this.#runtime });
+    this.#entryClaims = new TickBatch((ids) => claimLbsEntries(this.#runtime, this.id, ids));
   }
 
   /** The supervisor actor, for inspection (`getSnapshot()`, `subscribe()`). */
@@ -138,7 +143,7 @@ export class StreamClient implements AsyncDisposable {
     idInLbs: string,
     state: { abandoned: boolean; result: ClaimResult | undefined },
   ): Promise<ClaimResult> {
-    const { redis, locks, options, lbsStream, lbsGroup } = this.#runtime;
+    const { locks, options } = this.#runtime;
     const started = Date.now();
     const taken = await locks.take(dataStreamName, idInLbs, options.heartbeatMs);
     const won = "taken" in taken;
@@ -147,15 +152,14 @@ export class StreamClient implements AsyncDisposable {
     if (!won) throw new AlreadyClaimedError(dataStreamName, holderOf(taken.heldBy));
     // The entry moves to us in the same round trip as the fence is drawn: the lock is ours, so
     // no other claimer moves it. XCLAIM's reply carries the entry, so Info needs no second read.
-    const [fence, claimed] = await Promise.all([
+    const [fence, entry] = await Promise.all([
       locks.confirm(taken.taken),
-      redis.xClaim(lbsStream, lbsGroup, this.id, 0, idInLbs),
+      this.#entryClaims.add(idInLbs),
     ]);
     // Lost within milliseconds of taking it: as good as losing the race. The entry it moved to
     // us is announced again by reconciliation, as the lock is gone.
     if (fence === 0) throw new AlreadyClaimedError(dataStreamName);
     const held = { ...taken.taken, fence };
-    const entry = claimed.find((e) => e?.id === idInLbs);
     if (!entry) {
       await locks.release(held);
       throw new StreamNotPendingError(dataStreamName, idInLbs);

@@ -3,6 +3,12 @@
  * single-instance lock (SET NX PX, compare-and-delete), a fencing token drawn
  * right after each acquisition, and the heartbeat's batched extension.
  *
+ * Acquisitions asked for within one turn of the event loop (a takeover, an
+ * LBS read) go to Redis together: first as one all-or-nothing batch through
+ * the lock library, which is the whole story when nobody competes; if another
+ * consumer holds one of the locks, each lock is then tried on its own. Their
+ * fencing tokens are drawn together too.
+ *
  * Lock values are `<consumerId>~<instance>.<seq>`: unique to one acquisition
  * (fenced writes compare the whole value), while the prefix up to the dot
  * names this client instance, so one script can extend all of its locks and a
@@ -16,7 +22,16 @@ import { consumerLocksKey, fenceKey, lockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import { runPerKey } from "../redis/lua_script.ts";
 import { EXTEND_CODE, extendLocks } from "../scripts/extend_locks.ts";
-import { issueFence } from "../scripts/issue_fence.ts";
+import { issueFences } from "../scripts/issue_fences.ts";
+import { TickBatch } from "../tick_batch.ts";
+
+/** The outcome of trying to take a lock: ours (still to confirm), or who holds it. */
+export type TakeOutcome = { taken: Omit<HeldLock, "fence"> } | { heldBy: string | null };
+
+interface TakeRequest {
+  readonly key: string;
+  readonly ttlMs: number;
+}
 
 /** A lock this consumer holds. */
 export interface HeldLock {
@@ -32,6 +47,9 @@ const HOLDER_SEPARATOR = "~";
 
 /** Locks per extension (or inspection) call: bounds how long one call keeps Redis busy (about a millisecond). */
 export const EXTEND_CHUNK = 1000;
+
+/** Locks per batched acquisition or fencing call, for the same reason. */
+const BATCH_CHUNK = 500;
 
 /**
  * The consumer id a lock value names: the part before `~` in this library's
@@ -57,6 +75,10 @@ export class StreamLocks {
   readonly heldSetKey: string;
   readonly #redis: RedisClient;
   readonly #adapter: NodeRedisAdapter;
+  readonly #takes = new TickBatch((requests: readonly TakeRequest[]) => this.#takeAll(requests));
+  readonly #confirms = new TickBatch((locks: readonly Omit<HeldLock, "fence">[]) =>
+    this.#confirmAll(locks)
+  );
   #sequence = 0;
 
   /**
@@ -89,13 +111,58 @@ export class StreamLocks {
    * The first step of an acquisition: SET NX PX through the lock library.
    * `confirm` must follow; callers that have more to do run it alongside.
    */
-  async take(
-    dataStreamName: string,
-    idInLbs: string,
-    ttlMs: number,
-  ): Promise<{ taken: Omit<HeldLock, "fence"> } | { heldBy: string | null }> {
-    const key = lockKey(dataStreamName, idInLbs);
-    const value = this.prefix + (++this.#sequence).toString(36);
+  take(dataStreamName: string, idInLbs: string, ttlMs: number): Promise<TakeOutcome> {
+    return this.#takes.add({ key: lockKey(dataStreamName, idInLbs), ttlMs });
+  }
+
+  /**
+   * The second step: draws the fencing token (only while the lock is still this
+   * acquisition's, so tokens grow in acquisition order) and indexes the lock at
+   * once, so a client that dies before its first heartbeat is found too.
+   * @returns the token, or 0 when the lock was lost in between.
+   */
+  confirm(lock: Omit<HeldLock, "fence">): Promise<number> {
+    return this.#confirms.add(lock);
+  }
+
+  /** One outcome per request; a lock that could not be tried fails alone. */
+  async #takeAll(
+    requests: readonly TakeRequest[],
+  ): Promise<Array<TakeOutcome | Promise<TakeOutcome>>> {
+    const values = requests.map(() => this.prefix + (++this.#sequence).toString(36));
+    const ttlMs = requests[0]!.ttlMs;
+    const keys = requests.map((r) => r.key);
+    // A key asked for twice at once is left to the one-by-one path: one of the two must lose.
+    const together = requests.length > 1 && requests.every((r) => r.ttlMs === ttlMs) &&
+      new Set(keys).size === keys.length;
+    if (together) {
+      const batches: Promise<boolean>[] = [];
+      for (let i = 0; i < keys.length; i += BATCH_CHUNK) {
+        const end = i + BATCH_CHUNK;
+        batches.push(
+          this.#adapter.batchSetNX(keys.slice(i, end), values.slice(i, end), ttlMs).then(
+            (outcome) => outcome.success,
+            () => false, // no answer: settled key by key below, which tells whether it was set
+          ),
+        );
+      }
+      const taken = await Promise.all(batches);
+      if (taken.every(Boolean)) {
+        return keys.map((key, i) => ({ taken: { lockKey: key, lockValue: values[i]! } }));
+      }
+      // Some lock was held (or a batch went unanswered): each chunk was all or nothing, so try
+      // the locks of the chunks that were not set one by one.
+      return keys.map((key, i) => {
+        const lockValue = values[i]!;
+        return taken[Math.floor(i / BATCH_CHUNK)]
+          ? { taken: { lockKey: key, lockValue } }
+          : this.#takeOne(key, lockValue, ttlMs);
+      });
+    }
+    return requests.map((r, i) => this.#takeOne(keys[i]!, values[i]!, r.ttlMs));
+  }
+
+  async #takeOne(key: string, value: string, ttlMs: number): Promise<TakeOutcome> {
     let set: string | null;
     try {
       set = await this.#adapter.setNX(key, value, ttlMs);
@@ -106,24 +173,33 @@ export class StreamLocks {
       if (holder === null || holder === undefined) throw error;
       return { heldBy: holder };
     }
-    if (set !== "OK") return { heldBy: await this.#redis.get(key) };
-    return { taken: { lockKey: key, lockValue: value } };
+    if (set === "OK") return { taken: { lockKey: key, lockValue: value } };
+    const holder = await this.#redis.get(key);
+    // Set by an earlier call that went unanswered (a batch given up on): ours all the same.
+    if (holder === value) return { taken: { lockKey: key, lockValue: value } };
+    return { heldBy: holder };
   }
 
-  /**
-   * The second step: draws the fencing token (only while the lock is still this
-   * acquisition's, so tokens grow in acquisition order) and indexes the lock at
-   * once, so a client that dies before its first heartbeat is found too.
-   * @returns the token, or 0 when the lock was lost in between.
-   */
-  async confirm(lock: Omit<HeldLock, "fence">): Promise<number> {
-    const { lockKey: key, lockValue: value } = lock;
-    const [fence] = await Promise.all([
-      issueFence.run(this.#redis, [key, fenceKey(key)], [value]).then(Number),
-      this.#redis.sAdd(this.heldSetKey, key),
+  async #confirmAll(locks: readonly Omit<HeldLock, "fence">[]): Promise<number[]> {
+    const keys = locks.map((lock) => lock.lockKey);
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < locks.length; i += BATCH_CHUNK) {
+      const chunk = locks.slice(i, i + BATCH_CHUNK);
+      calls.push(issueFences.run(
+        this.#redis,
+        chunk.flatMap((lock) => [lock.lockKey, fenceKey(lock.lockKey)]),
+        chunk.map((lock) => lock.lockValue),
+      ));
+    }
+    const [fences] = await Promise.all([
+      Promise.all(calls).then((replies) =>
+        replies.flatMap((reply) => (reply as number[]).map(Number))
+      ),
+      this.#redis.sAdd(this.heldSetKey, keys),
     ]);
-    if (fence === 0) await this.#redis.sRem(this.heldSetKey, key);
-    return fence;
+    const lost = keys.filter((_, i) => fences[i] === 0);
+    if (lost.length > 0) await this.#redis.sRem(this.heldSetKey, lost);
+    return fences;
   }
 
   /** Extends one lock if this very acquisition still holds it; tells why not otherwise. */

@@ -93,4 +93,65 @@ describe("stream locks", () => {
     const lost = await new StreamLocks(db.redis, service, "other").acquire(b, "2-0", 5000);
     assert.ok("heldBy" in lost, "b is still locked: forget only unindexes");
   });
+
+  it("acquisitions asked for together cost one lock-library call, one fencing call and one SADD", async () => {
+    const service = uniqueName();
+    const locks = new StreamLocks(db.redis, service, "c");
+    const acquireAll = (tag: string, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) => locks.acquire(`${tag}-${i}`, `${i + 1}-0`, 5000)),
+      );
+    await acquireAll(uniqueName("warm"), 2); // loads the scripts
+    const [evalsha, sadd] = await Promise.all(["evalsha", "sadd"].map((c) => calls(db.redis, c)));
+    const acquired = await acquireAll(uniqueName("s"), 300);
+    assert.ok(acquired.every((r) => "held" in r));
+    const fences = acquired.map((r) => "held" in r ? r.held.fence : 0);
+    assert.ok(fences.every((f) => f === 1), "each lock drew its first token");
+    // One by one, the locks would have cost a SET NX each and the fences one script call each.
+    assert.equal(await calls(db.redis, "evalsha") - evalsha, 2, "batch acquire + fences");
+    assert.equal(await calls(db.redis, "sadd") - sadd, 1);
+    assert.equal(await db.redis.sCard(locks.heldSetKey), 302);
+  });
+
+  it("a lock another consumer holds fails alone when taken together with free ones", async () => {
+    const service = uniqueName();
+    const other = new StreamLocks(db.redis, service, "other");
+    const mine = new StreamLocks(db.redis, service, "mine");
+    const names = Array.from({ length: 10 }, (_, i) => uniqueName(`s${i}`));
+    const held = await other.acquire(names[4]!, "5-0", 5000);
+    assert.ok("held" in held);
+    const results = await Promise.all(names.map((n, i) => mine.acquire(n, `${i + 1}-0`, 5000)));
+    results.forEach((r, i) => {
+      if (i === 4) assert.deepEqual(r, { heldBy: held.held.lockValue });
+      else assert.ok("held" in r && r.held.lockValue.startsWith(mine.prefix), `s${i} is mine`);
+    });
+    assert.equal(await db.redis.sIsMember(mine.heldSetKey, held.held.lockKey), 0);
+    assert.equal(await db.redis.sCard(mine.heldSetKey), 9);
+  });
+
+  it("the same lock asked for twice at once is acquired once", async () => {
+    const locks = new StreamLocks(db.redis, uniqueName(), "c");
+    const stream = uniqueName("s");
+    const results = await Promise.all([
+      locks.acquire(stream, "1-0", 5000),
+      locks.acquire(stream, "1-0", 5000),
+      locks.acquire(uniqueName("t"), "2-0", 5000),
+    ]);
+    assert.equal(results.slice(0, 2).filter((r) => "held" in r).length, 1);
+    assert.ok("held" in results[2]!);
+  });
+
+  it("locks taken together whose batch call timed out, though Redis applied it, are reported taken", async () => {
+    const locks = new StreamLocks(db.redis, uniqueName(), "c", 1); // gives up after 1 ms
+    const streams = [uniqueName("a"), uniqueName("b"), uniqueName("c")];
+    db.server.pause(); // the batch is applied only after the lock library has given up on it
+    const taking = Promise.all(streams.map((s, i) => locks.take(s, `${i + 1}-0`, 5000)));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let the 1 ms timers fire first
+    db.server.resume();
+    const taken = await taking;
+    for (const [i, outcome] of taken.entries()) {
+      assert.ok("taken" in outcome, `${streams[i]} is ours`);
+      assert.equal(await db.redis.get(outcome.taken.lockKey), outcome.taken.lockValue);
+    }
+  });
 });

@@ -1,0 +1,52 @@
+/**
+ * Gathers calls made within one turn of the event loop and serves them with
+ * one batch. A takeover claims thousands of streams at once and an LBS read
+ * assigns hundreds: one command for all of them, rather than one each, is
+ * what keeps the client's CPU (not Redis) from setting the pace.
+ *
+ * The batch runs on setImmediate: after the microtasks of the current turn
+ * (so a burst of awaits all lands in it) and without a timer's minimum delay.
+ */
+import { setImmediate } from "node:timers";
+
+interface Waiting<T, R> {
+  readonly item: T;
+  readonly resolve: (result: R | Promise<R>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type BatchRun<T, R> = (items: readonly T[]) => Promise<ReadonlyArray<R | Promise<R>>>;
+
+export class TickBatch<T, R> {
+  readonly #run: BatchRun<T, R>;
+  #waiting: Waiting<T, R>[] = [];
+
+  /**
+   * `run` answers one result per item, in order: a value, or a promise of its
+   * own when items can fail alone. If `run` itself fails, every item fails.
+   */
+  constructor(run: BatchRun<T, R>) {
+    this.#run = run;
+  }
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.#waiting.push({ item, resolve, reject }) === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    let running: ReturnType<BatchRun<T, R>>;
+    try {
+      running = this.#run(batch.map((waiting) => waiting.item));
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (results) => batch.forEach((waiting, i) => waiting.resolve(results[i]!)),
+      (error) => batch.forEach((waiting) => waiting.reject(error)),
+    );
+  }
+}
