@@ -15,7 +15,14 @@ import {
   type StreamClient,
   type StreamClientOptions,
 } from "../mod.ts";
-import { consumerIndexKey, consumerLocksKey } from "../src/keys.ts";
+import {
+  consumerIndexKey,
+  consumerLocksKey,
+  lbsGroupName,
+  lbsStreamKey,
+  sweepLockKey,
+} from "../src/keys.ts";
+import { encodeLbsEntry } from "../src/lbs_entry.ts";
 import { silentLogger } from "../src/observability.ts";
 import type { RedisClient } from "../src/redis/client.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
@@ -76,6 +83,56 @@ describe("takeover without keyspace events", () => {
       );
     }
     await forgotten(db.redis, service, prefix, "the crashed client to leave the consumer index");
+    await peer.client.done();
+  });
+
+  /** Plays, in Redis, a client that owns one stream and dies `inMs` from now. Returns the stream. */
+  async function dyingClient(service: string, inMs: number): Promise<string> {
+    // Its LBS entry is handed to it in the same transaction that adds it, so no live reader
+    // takes it; then its lock, its lock set and its deadline in the consumer index.
+    const ghost = `ghost~${uniqueName("g")}.`;
+    const name = uniqueName("s");
+    const [id] = await db.redis.multi()
+      .xAdd(lbsStreamKey(service), "*", encodeLbsEntry({ dataStreamName: name, info: {} }))
+      .xReadGroup(lbsGroupName(service), ghost, { key: lbsStreamKey(service), id: ">" })
+      .exec() as [string, unknown];
+    const lock = lockKey(name, id);
+    const [seconds, micros] = (await db.redis.time() as unknown as [number, number]).map(Number);
+    await db.redis.multi()
+      .set(lock, `${ghost}1`, { PX: inMs })
+      .sAdd(consumerLocksKey(service, ghost), lock)
+      .zAdd(consumerIndexKey(service), {
+        score: seconds! * 1000 + Math.floor(micros! / 1000) + inMs,
+        value: ghost,
+      })
+      .exec();
+    return name;
+  }
+
+  it("the sweeper wakes when a client's deadline passes, not a sweep interval later", async () => {
+    const service = uniqueName();
+    const peer = await started(service, "peer", { sweepIntervalMs: 10_000 });
+    const diesAt = Date.now() + HEARTBEAT_MS;
+    const name = await dyingClient(service, HEARTBEAT_MS);
+    await peer.log.next(
+      (n) => n.type === NotificationType.StreamExpired && n.payload.dataStreamName === name,
+      { timeoutMs: 5000, message: "StreamExpired" },
+    );
+    // A sweep every 10 s would take seconds; waking at the deadline takes a moment.
+    const late = Date.now() - diesAt;
+    assert.ok(late < 500, `announced ${late} ms after the client's deadline`);
+    await peer.client.done();
+  });
+
+  it("when the sweeper dies, another consumer takes its place as its lease runs out", async () => {
+    const service = uniqueName();
+    await db.redis.set(sweepLockKey(service), "dead-sweeper~000000000000.", { PX: 600 });
+    const peer = await started(service, "peer", { sweepIntervalMs: 10_000 });
+    const name = await dyingClient(service, HEARTBEAT_MS);
+    await peer.log.next(
+      (n) => n.type === NotificationType.StreamExpired && n.payload.dataStreamName === name,
+      { timeoutMs: 5000, message: "StreamExpired within a moment of the lease running out" },
+    );
     await peer.client.done();
   });
 

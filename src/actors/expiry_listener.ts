@@ -6,12 +6,16 @@
  * LBS before it is reported.
  */
 import { type CallbackActorLogic, fromCallback } from "xstate";
-import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
+import { expiredEventChannel, orphanChannel } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
-import { decodeOrphanNotices, noticeLockKey, type OrphanNotice } from "./orphan_notices.ts";
-import { readLbsEntry } from "./read_lbs_entry.ts";
+import {
+  decodeOrphanNotices,
+  noticeLockKey,
+  noticesForLockKeys,
+  type OrphanNotice,
+} from "./orphan_notices.ts";
 
 export type ExpiryEvent = { type: "LOCKS_GONE"; notices: readonly OrphanNotice[] };
 
@@ -43,9 +47,7 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       const checkExpiredKeys = () => {
         const keys = expiredKeys;
         expiredKeys = [];
-        void Promise.all(keys.map((key) => confirm(runtime, key))).then((notices) =>
-          report(notices.filter((n) => n !== undefined))
-        ).catch((error) =>
+        void noticesForLockKeys(runtime, keys).then(report).catch((error) =>
           runtime.options.logger.warn("could not check expired keys", { error: String(error) })
         );
       };
@@ -69,17 +71,6 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       };
     },
   );
-
-/** The notice for an expired key, if it is the lock of a pending entry of this service's LBS. */
-async function confirm(runtime: ClientRuntime, key: string): Promise<OrphanNotice | undefined> {
-  const parsed = parseLockKey(key);
-  if (!parsed) return undefined;
-  const assignment = await readLbsEntry(runtime, parsed.idInLbs);
-  if (typeof assignment === "string" || assignment.dataStreamName !== parsed.dataStreamName) {
-    return undefined;
-  }
-  return { ...parsed, info: assignment.info };
-}
 
 /** Drops repeats of a key within a short window: Redis and the sweeper may both announce it. */
 class RecentKeys {

@@ -12,7 +12,7 @@ import { lockKey, orphanChannel, parseLockKey } from "../keys.ts";
 import type { LbsInfo } from "../notifications.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { readLbsEntry } from "./read_lbs_entry.ts";
+import { readLbsEntries } from "./read_lbs_entries.ts";
 
 /** One orphaned stream: which it is, and the Info its LBS entry carries. */
 export interface OrphanNotice extends LbsInfo {
@@ -121,7 +121,7 @@ export async function noticesForLockKeys(
   keys: readonly string[],
 ): Promise<OrphanNotice[]> {
   const parsed = keys.map(parseLockKey).filter((p) => p !== undefined);
-  const entries = await Promise.all(parsed.map((p) => readLbsEntry(runtime, p.idInLbs)));
+  const entries = await readLbsEntries(runtime, parsed.map((p) => p.idInLbs));
   const notices: OrphanNotice[] = [];
   parsed.forEach((p, i) => {
     const entry = entries[i]!;

@@ -4,7 +4,8 @@
  * down as more keys carry a TTL), and pub/sub loses what nobody hears. So one
  * consumer at a time, elected by a short lock, does two things:
  *
- * - every sweep interval: asks the consumer index which clients are overdue
+ * - every sweep interval, and at the moment the next client's deadline passes
+ *   if that is sooner: asks the consumer index which clients are overdue
  *   (no beat for a whole TTL: crashed or stalled) and inspects the locks each
  *   one holds. Reading an expired lock makes Redis expire it and publish its
  *   event at once; the sweeper also announces the orphans on the service's
@@ -15,65 +16,103 @@
  *   entry that has no live lock (a lost announcement, every consumer
  *   restarted, a lock of a Go peer that keeps no index).
  *
- * Cost while nobody dies: one SET NX per consumer per sweep interval, and one
- * script call for the elected sweeper. Reconciliation reads the PEL in pages
+ * Cost while nobody dies: one lease call per consumer per sweep interval, and
+ * one script call by the elected sweeper per interval or per deadline passing,
+ * whichever comes sooner (live clients' deadlines come every TTL / 2 or so, as
+ * each beat moves its own on). Reconciliation reads the PEL in pages
  * and checks each pending entry's lock once per reconcile interval.
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import { consumerLocksKey, lockKey, reconcileLockKey, sweepLockKey } from "../keys.ts";
 import { EXTEND_CHUNK } from "../lock/stream_locks.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { forgetConsumer, overdueConsumers } from "../scripts/consumer_liveness.ts";
+import { forgetConsumer, holdLease, overdueConsumers } from "../scripts/consumer_liveness.ts";
 import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
 import { runPerKey } from "../redis/lua_script.ts";
 import { withDeadline } from "./deadline.ts";
 import { announceOrphans, noticesForLockKeys, type OrphanNotice } from "./orphan_notices.ts";
-import { readLbsEntry } from "./read_lbs_entry.ts";
+import { readLbsEntries } from "./read_lbs_entries.ts";
 
 /** Overdue clients handled per sweep. */
 const OVERDUE_PAGE = 100;
 const PENDING_PAGE = 1000;
+
+/** The soonest the elected sweeper sweeps again, so a deadline a moment away is not a busy loop. */
+const MIN_WAKE_MS = 2;
 
 export interface SweepReport {
   readonly elected: boolean;
   /** Streams found orphaned and announced. */
   readonly orphans: number;
   readonly reconciled: boolean;
+  /**
+   * When to sweep again, at most a sweep interval away: the elected sweeper
+   * wakes at the next client's deadline, the others when its lease runs out.
+   */
+  readonly nextSweepInMs: number;
 }
 
 export async function sweep(runtime: ClientRuntime): Promise<SweepReport> {
   const { redis, options } = runtime;
-  const elected = await redis.set(sweepLockKey(runtime.service), runtime.consumerId, {
-    NX: true,
-    PX: options.sweepIntervalMs,
-  });
-  if (elected !== "OK") return { elected: false, orphans: 0, reconciled: false };
-  let orphans = await sweepOverdueConsumers(runtime);
+  const interval = options.sweepIntervalMs;
+  const started = Date.now();
+  // Two intervals: the sweeper renews well before it runs out, so the role does not change hands
+  // while it lives; if it dies, another takes over when it runs out.
+  const leaseHeldElsewhereMs = Number(
+    await holdLease.run(
+      redis,
+      [sweepLockKey(runtime.service)],
+      [runtime.locks.prefix, 2 * interval],
+    ),
+  );
+  if (leaseHeldElsewhereMs > 0) {
+    // Try again when the sweeper's lease runs out: at once if it died, else it has renewed.
+    const nextSweepInMs = Math.min(interval, leaseHeldElsewhereMs + 1);
+    return { elected: false, orphans: 0, reconciled: false, nextSweepInMs };
+  }
+  let { orphans, nextDueInMs } = await sweepOverdueConsumers(runtime);
   const reconcile = await redis.set(reconcileLockKey(runtime.service), runtime.consumerId, {
     NX: true,
     PX: options.reconcileIntervalMs,
   });
   if (reconcile === "OK") orphans += await reconcilePending(runtime);
-  return { elected: true, orphans, reconciled: reconcile === "OK" };
+  const dueInMs = nextDueInMs - (Date.now() - started);
+  const nextSweepInMs = Math.min(interval, Math.max(MIN_WAKE_MS, dueInMs));
+  return { elected: true, orphans, reconciled: reconcile === "OK", nextSweepInMs };
 }
 
-async function sweepOverdueConsumers(runtime: ClientRuntime): Promise<number> {
+/** @returns streams announced, and how long until the next client falls due (ms). */
+async function sweepOverdueConsumers(runtime: ClientRuntime) {
   const reply = await overdueConsumers.run(
     runtime.redis,
     [runtime.consumerIndex],
     [OVERDUE_PAGE],
   ) as Array<number | string>;
   const now = Number(reply[0]);
-  const overdue = reply.slice(1).map(String);
-  const counts = await Promise.all(overdue.map((client) => sweepConsumer(runtime, client, now)));
-  return counts.reduce((a, b) => a + b, 0);
+  const nextDeadline = Number(reply[1]);
+  const overdue = reply.slice(2).map(String);
+  const swept = await Promise.all(overdue.map((client) => sweepConsumer(runtime, client, now)));
+  // A deadline lands 1 ms after it passes; a client looked at again later counts too.
+  let nextDueInMs = nextDeadline < 0 ? Infinity : nextDeadline - now + 1;
+  if (overdue.length === OVERDUE_PAGE) nextDueInMs = 0; // more are overdue already
+  let orphans = 0;
+  for (const { announced, recheckInMs } of swept) {
+    orphans += announced;
+    nextDueInMs = Math.min(nextDueInMs, recheckInMs);
+  }
+  return { orphans, nextDueInMs };
 }
 
 /**
  * Inspects an overdue client's locks and announces the gone ones; forgets the
- * client once it holds nothing. @returns how many streams were announced.
+ * client once it holds nothing. @returns how many streams were announced, and
+ * when the client is due to be looked at again (Infinity once forgotten).
  */
-async function sweepConsumer(runtime: ClientRuntime, client: string, now: number) {
+async function sweepConsumer(
+  runtime: ClientRuntime,
+  client: string,
+  now: number,
+): Promise<{ announced: number; recheckInMs: number }> {
   const { redis, options } = runtime;
   const heldSet = consumerLocksKey(runtime.service, client);
   let keys = await redis.sMembers(heldSet);
@@ -90,7 +129,7 @@ async function sweepConsumer(runtime: ClientRuntime, client: string, now: number
     announced += notices.length;
     if (alive.length === 0) {
       await forgetConsumer.run(redis, [runtime.consumerIndex, heldSet], [client, now]);
-      return announced;
+      return { announced, recheckInMs: Infinity };
     }
     // The client's last beat extended these a moment after it marked itself alive: when they
     // are about to run out, wait for them here rather than a sweep interval later.
@@ -104,7 +143,7 @@ async function sweepConsumer(runtime: ClientRuntime, client: string, now: number
     // Alive after all (late), or it took a stream after its last beat: look again when due.
     const score = now + waited + nextDueMs;
     await redis.zAdd(runtime.consumerIndex, { score, value: client }, { GT: true });
-    return announced;
+    return { announced, recheckInMs: nextDueMs + 1 };
   }
 }
 
@@ -146,7 +185,7 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
       { IDLE: options.heartbeatMs },
     );
     if (page.length === 0) break;
-    const names = await Promise.all(page.map((entry) => streamNameOf(runtime, entry.id)));
+    const names = await streamNamesOf(runtime, page.map((entry) => entry.id));
     const candidates = page.flatMap((entry, i) =>
       names[i] ? [{ dataStreamName: names[i] as string, idInLbs: entry.id }] : []
     );
@@ -166,16 +205,21 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
   return announced;
 }
 
-async function streamNameOf(runtime: ClientRuntime, id: string): Promise<string | null> {
-  const cacheKey = `${runtime.lbsStream}\u0000${id}`;
-  const cached = namesById.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const assignment = await readLbsEntry(runtime, id);
-  if (assignment === "missing") return null; // not cached: the entry may not be visible yet
-  const name = assignment === "malformed" ? null : assignment.dataStreamName;
-  if (namesById.size >= NAME_CACHE_LIMIT) namesById.clear();
-  namesById.set(cacheKey, name);
-  return name;
+/** The stream name of each LBS id (null for a malformed or missing entry), cached. */
+async function streamNamesOf(
+  runtime: ClientRuntime,
+  ids: readonly string[],
+): Promise<Array<string | null>> {
+  const cacheKey = (id: string) => `${runtime.lbsStream}\u0000${id}`;
+  const unknown = ids.filter((id) => !namesById.has(cacheKey(id)));
+  const entries = await readLbsEntries(runtime, unknown);
+  unknown.forEach((id, i) => {
+    const entry = entries[i]!;
+    if (entry === "missing") return; // not cached: the entry may not be visible yet
+    if (namesById.size >= NAME_CACHE_LIMIT) namesById.clear();
+    namesById.set(cacheKey(id), entry === "malformed" ? null : entry.dataStreamName);
+  });
+  return ids.map((id) => namesById.get(cacheKey(id)) ?? null);
 }
 
 /** A sweep that outlives its reconcile interval is abandoned; the next one starts over. */

@@ -48,6 +48,8 @@ export interface SupervisorContext {
    * A stream's own `confirmedUntil` covers the time before its first beat.
    */
   readonly confirmedUntil: number;
+  /** When the sweeper looks again: sooner than its interval when a client falls due before. */
+  readonly nextSweepInMs: number;
   readonly endReason: string;
 }
 
@@ -86,7 +88,7 @@ export const supervisorMachine = setup({
   },
   delays: {
     heartbeatPeriod: ({ context }) => Math.floor(context.runtime.options.heartbeatMs / 2),
-    sweepPeriod: ({ context }) => context.runtime.options.sweepIntervalMs,
+    sweepPeriod: ({ context }) => context.nextSweepInMs,
     releaseGrace: ({ context }) => Math.max(5000, context.runtime.options.heartbeatMs * 2),
   },
   guards: {
@@ -247,6 +249,7 @@ export const supervisorMachine = setup({
     unsettled: new Map(),
     unansweredBeats: 0,
     confirmedUntil: 0,
+    nextSweepInMs: 0, // at once: a consumer that starts finds what went stale while none ran
     endReason: "",
   }),
   initial: "idle",
@@ -364,8 +367,16 @@ export const supervisorMachine = setup({
               invoke: {
                 src: "sweeper",
                 input: ({ context }) => context.runtime,
-                onDone: "waiting",
-                onError: "waiting",
+                onDone: {
+                  target: "waiting",
+                  actions: assign({ nextSweepInMs: ({ event }) => event.output.nextSweepInMs }),
+                },
+                onError: {
+                  target: "waiting",
+                  actions: assign({
+                    nextSweepInMs: ({ context }) => context.runtime.options.sweepIntervalMs,
+                  }),
+                },
               },
             },
           },

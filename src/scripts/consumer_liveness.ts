@@ -16,17 +16,39 @@ return now
 `);
 
 /**
- * The clients whose deadline has passed, by the server's clock.
+ * The clients whose deadline has passed, and the next deadline to come, by the
+ * server's clock: the sweeper wakes at that moment rather than on its next
+ * round, so a dead client's locks are inspected as soon as they run out.
  *
  * KEYS[1] the consumer index; ARGV[1] how many at most
- * Returns { now, client, client, ... }.
+ * Returns { now, next deadline (-1 when none), client, client, ... }.
  */
 export const overdueConsumers = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local next = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+table.insert(due, 1, next[2] and math.floor(tonumber(next[2])) or -1)
 table.insert(due, 1, now)
 return due
+`);
+
+/**
+ * Holds a short lease (the sweeper's election): taken when free, renewed when
+ * this holder has it already, so the elected sweeper can wake early for a
+ * deadline without losing its lease to its own previous term.
+ *
+ * KEYS[1] the lease key; ARGV[1] the holder, ARGV[2] the lease in ms
+ * Returns 0 when this holder has the lease now, else the ms until the
+ * current holder's lease runs out, so the others try again right then.
+ */
+export const holdLease = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+return math.max(1, redis.call('PTTL', KEYS[1]))
 `);
 
 /**
