@@ -3,11 +3,16 @@
  * SIGKILLed; we time, per stream, from the kill until a survivor has claimed
  * it. Run with 0 and with many unrelated keys holding a TTL, and with keyspace
  * notifications on and off, so the sweeper's part shows.
+ *
+ * The kill comes right after one of the victim's beats, the worst moment: its
+ * locks then have a whole TTL to run, so the time from the kill is the TTL
+ * plus the library's own part, with no slack from an earlier beat.
  */
 import { addStream, lockKey } from "../mod.ts";
 import { ConsumerProcess } from "../tests/fixture/consumer_process.ts";
 import { RedisServer, uniqueName } from "../tests/fixture/redis_server.ts";
 import { waitUntil } from "../tests/fixture/wait.ts";
+import type { RedisClient } from "../src/redis/client.ts";
 import { summarize, type Summary } from "./stats.ts";
 
 export interface TakeoverCase {
@@ -50,6 +55,7 @@ export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> 
     const victim = new ConsumerProcess(env("victim"), "node");
     await victim.ready(60_000);
     let sampleLock = "";
+    let lastLock = "";
     for (let i = 0; i < c.streams; i += 500) {
       const batch = Array.from(
         { length: Math.min(500, c.streams - i) },
@@ -57,6 +63,7 @@ export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> 
       );
       const ids = await Promise.all(batch);
       if (i === 0) sampleLock = lockKey("s-0", ids[0]!);
+      lastLock = lockKey(`s-${i + ids.length - 1}`, ids.at(-1)!);
     }
     await waitUntil(() => victim.acquired().length === c.streams, {
       timeoutMs: 120_000,
@@ -64,11 +71,12 @@ export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> 
     });
     const survivor = new ConsumerProcess(env("survivor"), "node");
     await survivor.ready(60_000);
+    await nextBeat(redis, [sampleLock, lastLock]);
     const killedAt = Date.now();
     await victim.kill();
-    // Once the victim is gone nothing extends its locks: they expire when this one does (one
-    // beat extended them all). The delay after that is this library's part of the takeover.
-    const expiresAt = Date.now() + Math.max(0, await redis.pTTL(sampleLock));
+    // Once the victim is gone nothing extends its locks: they expire when the last one the beat
+    // extended does. The delay after that is this library's part of the takeover.
+    const expiresAt = Date.now() + Math.max(0, await redis.pTTL(lastLock));
     // A stream can be claimed more than once (lost again under load, then re-claimed):
     // what counts is when each was first owned again.
     const firstClaim = new Map<string, number>();
@@ -99,4 +107,22 @@ export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> 
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Resolves just after the owner's next beat has extended the given locks (their TTLs jump
+ * back up). With thousands of locks a beat takes several script calls: pass the first and
+ * the last stream's locks to wait for the whole of it.
+ */
+async function nextBeat(redis: RedisClient, locks: readonly string[]): Promise<void> {
+  const last = await Promise.all(locks.map((lock) => redis.pTTL(lock)));
+  const extended = locks.map(() => false);
+  await waitUntil(async () => {
+    const ttls = await Promise.all(locks.map((lock) => redis.pTTL(lock)));
+    ttls.forEach((ttl, i) => {
+      if (ttl > last[i]!) extended[i] = true;
+      last[i] = ttl;
+    });
+    return extended.every(Boolean);
+  }, { timeoutMs: 30_000, intervalMs: 2, message: "a beat of the victim" });
 }

@@ -5,6 +5,7 @@
 import { consumerIndexKey, lbsDeadLetterKey, lbsGroupName, lbsStreamKey } from "./keys.ts";
 import { OrphanAnnouncer } from "./actors/orphan_notices.ts";
 import { StreamLocks } from "./lock/stream_locks.ts";
+import { ClaimShares } from "./claim_shares.ts";
 import type { Notification } from "./notifications.ts";
 import type { NotificationQueue } from "./notification_queue.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -28,6 +29,8 @@ export interface ClientRuntime {
   /** Sorted set of the service's live clients and their deadlines (the sweeper's index). */
   readonly consumerIndex: string;
   readonly locks: StreamLocks;
+  /** Which orphaned streams this client is the first to be told of. */
+  readonly claimShares: ClaimShares;
   /** Publishes orphan announcements, batching those of one tick. */
   readonly orphans: OrphanAnnouncer;
   readonly options: ResolvedOptions;
@@ -42,6 +45,14 @@ export function createRuntime(
   queue: NotificationQueue<Notification>,
 ): ClientRuntime {
   const redis = client.withCommandOptions({ timeout: 0 }) as unknown as RedisClient;
+  // Above every deadline the library sets (a claim's is max(5 s, 2 TTL)): the lock library's
+  // own timer must not give up on a call the operation around it still waits for.
+  const locks = new StreamLocks(
+    redis,
+    service,
+    consumerId,
+    Math.max(10_000, 4 * options.heartbeatMs),
+  );
   return {
     service,
     consumerId,
@@ -51,9 +62,8 @@ export function createRuntime(
     lbsGroup: lbsGroupName(service),
     lbsDeadLetters: lbsDeadLetterKey(service),
     consumerIndex: consumerIndexKey(service),
-    // Above every deadline the library sets (a claim's is max(5 s, 2 TTL)): the lock library's
-    // own timer must not give up on a call the operation around it still waits for.
-    locks: new StreamLocks(redis, service, consumerId, Math.max(10_000, 4 * options.heartbeatMs)),
+    locks,
+    claimShares: new ClaimShares(locks.prefix),
     orphans: new OrphanAnnouncer(redis, service),
     options,
     queue,

@@ -12,7 +12,7 @@ import { fromPromise, type PromiseActorLogic } from "xstate";
 import { EXTEND_CHUNK, type ExtendOutcome } from "../lock/stream_locks.ts";
 import type { LossReason } from "../machines/stream_types.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { markAlive } from "../scripts/consumer_liveness.ts";
+import { LIVE_READ_LIMIT, liveClientsOf, markAlive } from "../scripts/consumer_liveness.ts";
 import { runPerKey } from "../redis/lua_script.ts";
 import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
 import { withDeadline } from "./deadline.ts";
@@ -57,9 +57,11 @@ export async function heartbeat(
   let extended: ExtendOutcome[] | undefined;
   const beat = Promise.all([
     runtime.locks.extendAll(locks.map((lock) => lock.lockKey), ttl),
-    markAlive.run(redis, [runtime.consumerIndex], [runtime.locks.prefix, ttl]),
-  ]).then(([outcomes]) => {
+    markAlive.run(redis, [runtime.consumerIndex], [runtime.locks.prefix, ttl, LIVE_READ_LIMIT]),
+  ]).then(([outcomes, alive]) => {
     extended = outcomes;
+    const { clients, serverNow } = liveClientsOf(alive);
+    runtime.claimShares.update(clients, serverNow);
   });
   // What has not answered by half the TTL counts as unanswered this time.
   const deadlineMs = Math.max(50, Math.floor(ttl / 2));

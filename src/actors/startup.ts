@@ -6,7 +6,12 @@ import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { assignEntry } from "./assign_entry.ts";
-import { leaveConsumerIndex, markAlive } from "../scripts/consumer_liveness.ts";
+import {
+  leaveConsumerIndex,
+  LIVE_READ_LIMIT,
+  liveClientsOf,
+  markAlive,
+} from "../scripts/consumer_liveness.ts";
 import { withDeadline } from "./deadline.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 
@@ -14,11 +19,13 @@ export async function startup(runtime: ClientRuntime): Promise<Acquisition[]> {
   await ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
   await ensureGroup(runtime);
   // Indexed before the first acquisition, so the sweeper can find this client's locks if it dies.
-  await markAlive.run(
+  const alive = await markAlive.run(
     runtime.redis,
     [runtime.consumerIndex],
-    [runtime.locks.prefix, runtime.options.heartbeatMs],
+    [runtime.locks.prefix, runtime.options.heartbeatMs, LIVE_READ_LIMIT],
   );
+  const { clients, serverNow } = liveClientsOf(alive);
+  runtime.claimShares.update(clients, serverNow);
   return await recoverIdleEntries(runtime);
 }
 

@@ -2,18 +2,38 @@ import { LuaScript } from "../redis/lua_script.ts";
 
 /**
  * Records that a client is alive until now + TTL, by the server's clock (so
- * clients on hosts with skewed clocks agree on who is overdue).
+ * clients on hosts with skewed clocks agree on who is overdue), and reads
+ * who else is alive, so a takeover can be split among them.
  *
  * KEYS[1] the service's consumer index (sorted set: client → deadline in ms)
- * ARGV[1] the client (its lock-value prefix), ARGV[2] TTL in ms
- * Returns the server's time in ms.
+ * ARGV[1] the client (its lock-value prefix), ARGV[2] TTL in ms, ARGV[3] how
+ * many live clients to read at most
+ * Returns { server time in ms, client, deadline, client, deadline, ... }.
  */
 export const markAlive = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-return now
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+table.insert(live, 1, now)
+return live
 `);
+
+/** Live clients a beat reads at most: a takeover is split among these. */
+export const LIVE_READ_LIMIT = 256;
+
+/** The live clients a markAlive reply names, with its server time. */
+export function liveClientsOf(reply: unknown): {
+  serverNow: number;
+  clients: Array<{ name: string; deadline: number }>;
+} {
+  const flat = reply as Array<string | number>;
+  const clients = [];
+  for (let i = 1; i + 1 < flat.length; i += 2) {
+    clients.push({ name: String(flat[i]), deadline: Number(flat[i + 1]) });
+  }
+  return { serverNow: Number(flat[0]), clients };
+}
 
 /**
  * The clients whose deadline has passed, and the next deadline to come, by the
