@@ -4,9 +4,10 @@
  * with N survivors, N attempts per stream, N - 1 of them lost. Instead each
  * stream has a first claimer among the live consumers (rendezvous hashing of
  * the stream's lock key over their names), which is told at once; the others
- * are told only if the stream is still unowned a head start later (the first
- * claimer died too, stalls, or ignores it). So N survivors take over K streams
- * about K / N each, and nothing depends on the first claimer being there.
+ * wait while the first claimers make progress, and are told of what is still
+ * unowned once they do not (the first claimer died too, stalls, or ignores
+ * it), within half a TTL. So N survivors take over K streams about K / N
+ * each, and nothing depends on a first claimer being there.
  *
  * The live consumers come from the consumer index: each heartbeat reads the
  * clients whose deadline has not passed, by the server's clock.

@@ -67,6 +67,7 @@ export class StreamClient implements AsyncDisposable {
   #started = false;
   #adoptions: Acquisition[] = [];
   #adopting: Promise<void> | undefined;
+  readonly #claimsInFlight = new Set<Promise<void>>();
   /** Claims made together (a takeover) move their LBS entries with one XCLAIM. */
   readonly #entryClaims: TickBatch<string, ClaimedLbsEntry | undefined>;
 
@@ -117,7 +118,16 @@ export class StreamClient implements AsyncDisposable {
    * @throws {DeadlineExceededError} when Redis did not answer in time; a claim
    *   that completes after that gives the lock back rather than keeping it unseen.
    */
-  async claim(payload: LbsInfo): Promise<ClaimResult> {
+  claim(payload: LbsInfo): Promise<ClaimResult> {
+    const claiming = this.#claimWithDeadline(payload);
+    // done() waits for claims in flight, so none of them still uses Redis once it returns.
+    const settled = claiming.then(() => {}, () => {});
+    this.#claimsInFlight.add(settled);
+    void settled.then(() => this.#claimsInFlight.delete(settled));
+    return claiming;
+  }
+
+  async #claimWithDeadline(payload: LbsInfo): Promise<ClaimResult> {
     this.#assertRunning();
     const { dataStreamName, idInLbs } = payload ?? {};
     if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
@@ -134,6 +144,14 @@ export class StreamClient implements AsyncDisposable {
     } catch (error) {
       if (state.result) return state.result; // won just as the deadline passed
       state.abandoned = true;
+      // Whatever failed (a connection closed under it, say), the claim ended with the client.
+      if (
+        this.#supervisor.getSnapshot().status === "done" && !(error instanceof ClientClosedError)
+      ) {
+        throw new ClientClosedError("The stream client was stopped during the claim", {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -236,6 +254,8 @@ export class StreamClient implements AsyncDisposable {
     }
     supervisor.send({ type: "STOP", reason: "client done" });
     await waitFor(supervisor, (s) => s.status === "done", { timeout: Infinity });
+    // Each ends within its deadline: handed back if it won, or failed with ClientClosedError.
+    await Promise.all(this.#claimsInFlight);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

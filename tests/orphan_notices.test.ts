@@ -11,7 +11,8 @@ const notice: fc.Arbitrary<OrphanNotice> = fc.record({
   dataStreamName: fc.string({ minLength: 1 }),
   idInLbs: fc.string({ minLength: 1 }),
   info: fc.dictionary(fc.string(), fc.jsonValue()),
-});
+  released: fc.constant(true), // present or absent, as a release or an expiry
+}, { requiredKeys: ["dataStreamName", "idInLbs", "info"] });
 
 describe("orphan notices codec", () => {
   it("round-trips any list of notices, however it is split into messages", () => {

@@ -20,9 +20,15 @@ import {
   consumerLocksKey,
   lbsGroupName,
   lbsStreamKey,
+  orphanChannel,
   sweepLockKey,
 } from "../src/keys.ts";
 import { encodeLbsEntry } from "../src/lbs_entry.ts";
+import {
+  decodeOrphanNotices,
+  encodeOrphanNotices,
+  type OrphanNotice,
+} from "../src/actors/orphan_notices.ts";
 import { silentLogger } from "../src/observability.ts";
 import type { RedisClient } from "../src/redis/client.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
@@ -220,7 +226,7 @@ describe("takeover without keyspace events", () => {
     await peer.client.done();
   });
 
-  it("a claim that completes while its client is stopping gives the stream back", async () => {
+  it("a claim that completes while its client is stopping gives the stream back, before done() returns", async () => {
     const service = uniqueName();
     const owner = await started(service, "owner");
     const name = uniqueName("s");
@@ -230,24 +236,59 @@ describe("takeover without keyspace events", () => {
       await started(service, "leaving"),
       await started(service, "staying"),
     ];
+    const released: OrphanNotice[] = [];
+    const listener = db.redis.duplicate();
+    await listener.connect();
+    await listener.subscribe(orphanChannel(service), (message) => {
+      released.push(...decodeOrphanNotices(message).filter((n) => n.released));
+    });
     owner.client.supervisor.stop();
     const expired = await leaving.log.next((n) => n.type === NotificationType.StreamExpired);
 
     db.server.pause(); // the claim's commands wait while its client begins to stop
     const claiming = leaving.client.claim(expired.payload);
+    let claimSettled = false;
+    claiming.catch(() => {}).finally(() => (claimSettled = true));
     const stopping = leaving.client.done();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the freeze itself
     db.server.resume();
-    await assert.rejects(claiming, ClientClosedError);
     await stopping;
+    // Nothing of the client's is left running: the caller may close its connection now.
+    assert.ok(claimSettled, "done() waited for the claim in flight");
+    await assert.rejects(claiming, ClientClosedError);
+    await waitUntil(() => released.some((n) => n.idInLbs === id), {
+      message: "the stream announced as given back",
+    });
+    // Whether or not it was told of the first expiry (the leaving client may have been the
+    // stream's first claimer), the staying client is told of the stream once it is given back.
     await staying.log.next(
-      (n) =>
-        n.type === NotificationType.StreamExpired && n.payload.idInLbs === id &&
-        staying.log.ofType(NotificationType.StreamExpired).indexOf(n) > 0,
-      { message: "the stream announced again once given back" },
+      (n) => n.type === NotificationType.StreamExpired && n.payload.idInLbs === id,
+      { message: "the stream announced to the staying client" },
     );
     assert.equal(await db.redis.exists(lockKey(name, id)), 0, "no lock left behind");
-    await staying.client.done();
+    await Promise.all([staying.client.done(), listener.quit()]);
+  });
+
+  it("a stream given back moments after its expiry was heard is announced again", async () => {
+    const service = uniqueName();
+    const { client, log } = await started(service, "c");
+    const notice = { dataStreamName: uniqueName("s"), idInLbs: "1-1", info: {} };
+    const publish = (n: OrphanNotice) =>
+      db.redis.publish(orphanChannel(service), encodeOrphanNotices([n])[0]!);
+    const told = () =>
+      log.ofType(NotificationType.StreamExpired).filter((n) => n.payload.idInLbs === "1-1");
+    // A sweeper found its lock expired (said again until the client's subscription is up).
+    await waitUntil(async () => {
+      await publish(notice);
+      return told().length > 0;
+    }, { message: "told of the expiry" });
+    assert.equal(told().length, 1);
+    await publish(notice); // the same expiry heard again: not news
+    await publish({ ...notice, released: true }); // a claimer gave it back: news
+    await waitUntil(() => told().length === 2, { message: "told of the hand-back" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(told().length, 2, "the repeated expiry was not told");
+    await client.done();
   });
 
   it("done() completes when a release hangs past the grace period", async () => {

@@ -38,36 +38,54 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       });
       let closed = false;
       const recent = new RecentKeys(Math.max(50, Math.floor(runtime.options.heartbeatMs / 2)));
-      const report = (notices: readonly OrphanNotice[]) => {
-        const fresh = notices.filter((notice) => recent.firstTime(noticeLockKey(notice)));
-        if (fresh.length === 0) return;
-        const first: OrphanNotice[] = [];
-        const later: OrphanNotice[] = [];
-        for (const notice of fresh) {
+      const tell = (notices: readonly OrphanNotice[]) => {
+        if (closed || notices.length === 0) return;
+        for (const notice of notices) {
           runtime.options.metrics.recordKspNotification?.(notice.dataStreamName);
-          const mine = runtime.claimShares.isFirstClaimer(noticeLockKey(notice));
-          (mine ? first : later).push(notice);
         }
-        if (first.length > 0) sendBack({ type: "LOCKS_GONE", notices: first });
-        if (later.length > 0) {
-          setTimeout(() => {
-            if (closed) return;
-            void stillUnowned(runtime, later).then((notices) => {
-              if (!closed && notices.length > 0) sendBack({ type: "LOCKS_GONE", notices });
-            });
-          }, headStartMs(runtime.options.heartbeatMs));
-        }
+        sendBack({ type: "LOCKS_GONE", notices });
       };
-      const onAnnouncement = (message: string) => report(decodeOrphanNotices(message));
-      // Keys that expire together (a dead consumer's locks) are checked together and
-      // reported as one event.
-      let expiredKeys: string[] = [];
-      const checkExpiredKeys = () => {
-        const keys = expiredKeys;
-        expiredKeys = [];
-        void noticesForLockKeys(runtime, keys).then(report).catch((error) =>
+      const readAndTell = (keys: readonly string[]) => {
+        if (keys.length === 0) return;
+        void noticesForLockKeys(runtime, keys).then(tell).catch((error) =>
           runtime.options.logger.warn("could not check expired keys", { error: String(error) })
         );
+      };
+      /**
+       * Splits lock keys into those this client is first told of and the rest, leaving out
+       * expiries already heard (Redis and a sweeper may both tell of one).
+       */
+      const share = (keys: readonly string[], isNews: (key: string) => boolean) => {
+        const first: string[] = [];
+        const later: string[] = [];
+        for (const key of keys) {
+          if (!isNews(key)) continue;
+          (runtime.claimShares.isFirstClaimer(key) ? first : later).push(key);
+        }
+        return { first, waited: afterHeadStart(runtime, later, () => closed) };
+      };
+      const unheard = (key: string) => recent.firstTime(key);
+      const onAnnouncement = (message: string) => {
+        const notices = new Map(decodeOrphanNotices(message).map((n) => [noticeLockKey(n), n]));
+        // A release is news even moments after an expiry of the same stream was heard: it ends
+        // an acquisition made since (a claim handed back, say).
+        const isNews = (key: string) => {
+          if (!notices.get(key)!.released) return unheard(key);
+          recent.record(key);
+          return true;
+        };
+        const { first, waited } = share([...notices.keys()], isNews);
+        tell(first.map((key) => notices.get(key)!));
+        void waited.then((keys) => tell(keys.map((key) => notices.get(key)!)));
+      };
+      // Keys that expire together (a dead consumer's locks) are checked together and
+      // reported as one event; an expired key's entry is read only when it is to be told.
+      let expiredKeys: string[] = [];
+      const checkExpiredKeys = () => {
+        const { first, waited } = share(expiredKeys, unheard);
+        expiredKeys = [];
+        readAndTell(first);
+        void waited.then(readAndTell);
       };
       const onExpiredKey = (key: string) => {
         if (recent.seen(key)) return;
@@ -90,21 +108,41 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
   );
 
 /**
- * How long a stream's first claimer has the stream to itself before the other
- * consumers are told: long enough to claim its share of a large takeover
- * without the others racing it, short against the TTL.
+ * The round of a first claimer's head start: long enough to claim a good part
+ * of a large takeover, short against the TTL.
  */
 export function headStartMs(heartbeatMs: number): number {
   return Math.min(250, Math.max(20, Math.floor(heartbeatMs / 20)));
 }
 
-/** The notices whose streams nobody has locked yet; all of them if Redis cannot say. */
-async function stillUnowned(
+/**
+ * Waits while the streams' first claimers take them: round after round as
+ * long as each round sees some of them claimed, up to half a TTL. @returns
+ * the lock keys still unowned when a round sees no progress (their first
+ * claimers died too, stall or ignore them), or when the time is up.
+ */
+async function afterHeadStart(
   runtime: ClientRuntime,
-  notices: readonly OrphanNotice[],
-): Promise<OrphanNotice[]> {
+  keys: readonly string[],
+  closed: () => boolean,
+): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const round = headStartMs(runtime.options.heartbeatMs);
+  const until = Date.now() + runtime.options.heartbeatMs / 2;
+  let pending = keys;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, round));
+    if (closed()) return [];
+    const unowned = await stillUnowned(runtime, pending);
+    if (unowned.length === 0) return [];
+    if (unowned.length === pending.length || Date.now() >= until) return unowned;
+    pending = unowned;
+  }
+}
+
+/** The lock keys nobody holds; all of them if Redis cannot say. */
+async function stillUnowned(runtime: ClientRuntime, keys: readonly string[]): Promise<string[]> {
   try {
-    const keys = notices.map(noticeLockKey);
     const states = await runPerKey(
       inspectLocks,
       runtime.redis,
@@ -112,9 +150,9 @@ async function stillUnowned(
       [runtime.locks.prefix],
       EXTEND_CHUNK,
     );
-    return notices.filter((_, i) => states[i] === INSPECT_CODE.gone);
+    return keys.filter((_, i) => states[i] === INSPECT_CODE.gone);
   } catch {
-    return [...notices]; // better a claim that finds the stream taken than one never tried
+    return [...keys]; // better a claim that finds the stream taken than one never tried
   }
 }
 
@@ -132,6 +170,11 @@ class RecentKeys {
   seen(key: string): boolean {
     const last = this.#seen.get(key);
     return last !== undefined && Date.now() - last < this.#windowMs;
+  }
+
+  /** Records the key as reported now. */
+  record(key: string): void {
+    this.#seen.set(key, Date.now());
   }
 
   /** Records the key; false when it was already reported within the window. */

@@ -110,9 +110,9 @@ async function settle(
     await Promise.all(locks.map(async (lock, i) => {
       const state = states[i]!;
       if (state === INSPECT_CODE.foreign) return;
+      if (state === INSPECT_CODE.gone) return void orphans.push(lock);
       // Still ours in Redis, though the user was told it was lost: give it up properly.
-      if (state !== INSPECT_CODE.gone && !(await runtime.locks.release(lock))) return;
-      orphans.push(lock);
+      if (await runtime.locks.release(lock)) orphans.push({ ...lock, released: true });
     }));
     await Promise.all([runtime.locks.forget(keys), announceOrphans(runtime, orphans)]);
     return keys;

@@ -17,6 +17,11 @@ import { readLbsEntries } from "./read_lbs_entries.ts";
 /** One orphaned stream: which it is, and the Info its LBS entry carries. */
 export interface OrphanNotice extends LbsInfo {
   readonly info: Readonly<Record<string, unknown>>;
+  /**
+   * Given up by a live owner (released, handed back), not found expired:
+   * always news, where an expiry may be heard twice (from Redis and a sweeper).
+   */
+  readonly released?: boolean;
 }
 
 /** Bytes per published message, so no message grows without bound. */
@@ -32,6 +37,7 @@ export function encodeOrphanNotices(notices: readonly OrphanNotice[]): string[] 
       s: notice.dataStreamName,
       id: notice.idInLbs,
       info: notice.info,
+      ...(notice.released ? { r: 1 } : {}),
     });
     if (parts.length > 0 && size + part.length + 1 > MESSAGE_BYTES) {
       messages.push(`[${parts.join(",")}]`);
@@ -59,13 +65,14 @@ export function decodeOrphanNotices(message: string): OrphanNotice[] {
   if (!Array.isArray(parsed)) return [];
   const notices: OrphanNotice[] = [];
   for (const item of parsed) {
-    const { s, id, info } = (item ?? {}) as Record<string, unknown>;
+    const { s, id, info, r } = (item ?? {}) as Record<string, unknown>;
     if (typeof s !== "string" || typeof id !== "string" || s === "" || id === "") continue;
     const plain = typeof info === "object" && info !== null && !Array.isArray(info);
     notices.push({
       dataStreamName: s,
       idInLbs: id,
       info: plain ? info as Record<string, unknown> : {},
+      ...(r === 1 ? { released: true } : {}),
     });
   }
   return notices;

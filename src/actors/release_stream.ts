@@ -40,7 +40,7 @@ export async function releaseStream(input: ReleaseInput): Promise<void> {
   const released = await locks.release({ lockKey, lockValue });
   options.metrics.recordLockReleaseAttempt?.(dataStreamName, released);
   if (input.mode === "handover" && released) {
-    await announceOrphans(runtime, [{ dataStreamName, idInLbs, info: input.info }]);
+    await announceOrphans(runtime, [{ dataStreamName, idInLbs, info: input.info, released: true }]);
   }
 }
 
