@@ -20,6 +20,8 @@ export interface TakeoverCase {
   readonly ttlKeys: number;
   readonly notifications: boolean;
   readonly heartbeatMs: number;
+  /** Consumer processes left to take over (1 unless said). */
+  readonly survivors?: number;
 }
 
 export interface TakeoverResult extends TakeoverCase {
@@ -69,8 +71,14 @@ export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> 
       timeoutMs: 120_000,
       message: `${c.streams} assignments`,
     });
-    const survivor = new ConsumerProcess(env("survivor"), "node");
-    await survivor.ready(60_000);
+    const survivors = Array.from(
+      { length: c.survivors ?? 1 },
+      // Only their claims are timed: printing every StreamExpired would cost them more than that.
+      (_, i) => new ConsumerProcess({ ...env(`survivor-${i}`), PRINT_EXPIRED: "0" }, "node"),
+    );
+    await Promise.all(survivors.map((survivor) => survivor.ready(60_000)));
+    // Each survivor learns of the others on its next beat.
+    await new Promise((resolve) => setTimeout(resolve, c.heartbeatMs));
     await nextBeat(redis, [sampleLock, lastLock]);
     const killedAt = Date.now();
     await victim.kill();
@@ -80,21 +88,24 @@ export async function measureTakeover(c: TakeoverCase): Promise<TakeoverResult> 
     // A stream can be claimed more than once (lost again under load, then re-claimed):
     // what counts is when each was first owned again.
     const firstClaim = new Map<string, number>();
-    let seen = 0;
+    const seen = survivors.map(() => 0);
     const claimedAll = () => {
-      for (; seen < survivor.events.length; seen++) {
-        const e = survivor.events[seen]!;
-        const id = e.payload?.idInLbs;
-        if (e.event === "claimed" && id && !firstClaim.has(id)) {
-          firstClaim.set(id, e.at! - killedAt);
+      survivors.forEach((survivor, s) => {
+        for (; seen[s]! < survivor.events.length; seen[s]!++) {
+          const e = survivor.events[seen[s]!]!;
+          const id = e.payload?.idInLbs;
+          if (e.event !== "claimed" || !id) continue;
+          const at = e.at! - killedAt;
+          const known = firstClaim.get(id);
+          if (known === undefined || at < known) firstClaim.set(id, at);
         }
-      }
+      });
       return firstClaim.size === c.streams;
     };
     await waitUntil(claimedAll, { timeoutMs: 120_000, intervalMs: 5 }).catch(() => {
       // Reported as a run that did not finish, with how many streams were claimed.
     });
-    await survivor.kill();
+    await Promise.all(survivors.map((survivor) => survivor.kill()));
     redis.destroy();
     const delays = [...firstClaim.values()];
     return {
