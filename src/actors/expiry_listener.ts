@@ -8,7 +8,7 @@
  * nobody has locked it by then.
  */
 import { type CallbackActorLogic, fromCallback } from "xstate";
-import { expiredEventChannel, orphanChannel } from "../keys.ts";
+import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { EXTEND_CHUNK } from "../lock/stream_locks.ts";
@@ -88,7 +88,8 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
         void waited.then(readAndTell);
       };
       const onExpiredKey = (key: string) => {
-        if (recent.seen(key)) return;
+        // Every expiry in the database arrives here: only what can be a lock key goes on.
+        if (recent.seen(key) || parseLockKey(key) === undefined) return;
         if (expiredKeys.push(key) === 1) setTimeout(checkExpiredKeys, 0);
       };
       void (async () => {
@@ -111,7 +112,7 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
  * The round of a first claimer's head start: long enough to claim a good part
  * of a large takeover, short against the TTL.
  */
-export function headStartMs(heartbeatMs: number): number {
+function headStartMs(heartbeatMs: number): number {
   return Math.min(250, Math.max(20, Math.floor(heartbeatMs / 20)));
 }
 
