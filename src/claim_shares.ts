@@ -19,6 +19,9 @@ interface LivePeer {
   readonly deadline: number;
 }
 
+/** How close to its deadline a client no longer counts as live. */
+const DEADLINE_MARGIN_MS = 5;
+
 export class ClaimShares {
   readonly #selfHash: number;
   #peers: LivePeer[] = [];
@@ -45,7 +48,9 @@ export class ClaimShares {
    * knows of no one else.
    */
   isFirstClaimer(lockKey: string): boolean {
-    const now = Date.now();
+    // A dead client's locks expire a moment before its deadline (the same beat set both), and
+    // Redis may announce them in between: count it out a little early.
+    const now = Date.now() + DEADLINE_MARGIN_MS;
     const key = fnv1a(lockKey);
     const mine = mix(key ^ this.#selfHash);
     for (const peer of this.#peers) {

@@ -37,11 +37,14 @@ describe("ClaimShares", () => {
     for (const count of counts) assert.ok(count > 800 && count < 1200, `${counts}`);
   });
 
-  it("leaves out a client whose deadline has passed", () => {
-    const shares = sharesOf([later, 1_000_000 - 1, later]);
-    for (const key of keys) {
-      const first = [shares[0]!, shares[2]!].filter((s) => s.isFirstClaimer(key));
-      assert.equal(first.length, 1, key);
+  it("leaves out a client whose deadline has passed, or is a moment away", () => {
+    // Its locks expire just before its deadline, and Redis may tell of them in between.
+    for (const deadline of [1_000_000 - 1, 1_000_000 + 2]) {
+      const shares = sharesOf([later, deadline, later]);
+      for (const key of keys) {
+        const first = [shares[0]!, shares[2]!].filter((s) => s.isFirstClaimer(key));
+        assert.equal(first.length, 1, key);
+      }
     }
   });
 
