@@ -60,7 +60,8 @@ return due
  *
  * KEYS[1] the lease key; ARGV[1] the holder, ARGV[2] the lease in ms
  * Returns 0 when this holder has the lease now, else the ms until the
- * current holder's lease runs out, so the others try again right then.
+ * current holder's lease runs out (at most the lease), so the others try
+ * again right then.
  */
 export const holdLease = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -68,7 +69,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 0
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-return math.max(1, redis.call('PTTL', KEYS[1]))
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then return tonumber(ARGV[2]) end -- set without a TTL by someone else: no busy loop
+return math.max(1, left)
 `);
 
 /**
