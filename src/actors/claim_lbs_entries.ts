@@ -1,4 +1,5 @@
 /** Moves LBS entries to this consumer's pending list with XCLAIM, many ids per command. */
+import { inChunks } from "../redis/in_chunks.ts";
 import type { ClientRuntime } from "../runtime.ts";
 
 export interface ClaimedLbsEntry {
@@ -20,18 +21,16 @@ export async function claimLbsEntries(
   ids: readonly string[],
 ): Promise<Array<ClaimedLbsEntry | undefined>> {
   const { redis, lbsStream, lbsGroup } = runtime;
-  const calls: Promise<Array<ClaimedLbsEntry | null>>[] = [];
-  for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
-    const chunk = ids.slice(i, i + CLAIM_CHUNK);
-    calls.push(
+  // XCLAIM answers the entries it found, in no promised relation to the ids: match them by id.
+  const entries = await inChunks(
+    ids,
+    CLAIM_CHUNK,
+    (chunk) =>
       redis.xClaim(lbsStream, lbsGroup, consumer, 0, chunk) as Promise<
         Array<ClaimedLbsEntry | null>
       >,
-    );
-  }
+  );
   const byId = new Map<string, ClaimedLbsEntry>();
-  for (const entries of await Promise.all(calls)) {
-    for (const entry of entries) if (entry) byId.set(entry.id, entry);
-  }
+  for (const entry of entries) if (entry) byId.set(entry.id, entry);
   return ids.map((id) => byId.get(id));
 }

@@ -11,9 +11,7 @@ import { type CallbackActorLogic, fromCallback } from "xstate";
 import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { EXTEND_CHUNK } from "../lock/stream_locks.ts";
-import { runPerKey } from "../redis/lua_script.ts";
-import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
+import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 import {
   decodeOrphanNotices,
@@ -144,13 +142,7 @@ async function afterHeadStart(
 /** The lock keys nobody holds; all of them if Redis cannot say. */
 async function stillUnowned(runtime: ClientRuntime, keys: readonly string[]): Promise<string[]> {
   try {
-    const states = await runPerKey(
-      inspectLocks,
-      runtime.redis,
-      keys,
-      [runtime.locks.prefix],
-      EXTEND_CHUNK,
-    );
+    const states = await runtime.locks.inspectAll(keys);
     return keys.filter((_, i) => states[i] === INSPECT_CODE.gone);
   } catch {
     return [...keys]; // better a claim that finds the stream taken than one never tried

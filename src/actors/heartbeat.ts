@@ -9,13 +9,12 @@
  * beat that gets through: released if still ours, announced if gone.
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
-import { EXTEND_CHUNK, type ExtendOutcome } from "../lock/stream_locks.ts";
+import type { ExtendOutcome } from "../lock/stream_locks.ts";
 import type { LossReason } from "../machines/stream_types.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { LIVE_READ_LIMIT, liveClientsOf, markAlive } from "../scripts/consumer_liveness.ts";
-import { runPerKey } from "../redis/lua_script.ts";
-import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
+import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { withDeadline } from "./deadline.ts";
+import { markClientAlive } from "./mark_alive.ts";
 import { announceOrphans, type OrphanNotice } from "./orphan_notices.ts";
 
 export interface HeartbeatLock extends OrphanNotice {
@@ -51,17 +50,15 @@ export interface HeartbeatOutput {
 export async function heartbeat(
   { runtime, locks, unsettled = [] }: HeartbeatInput,
 ): Promise<HeartbeatOutput> {
-  const { options, redis } = runtime;
+  const { options } = runtime;
   const ttl = options.heartbeatMs;
   const until = Date.now() + ttl;
   let extended: ExtendOutcome[] | undefined;
   const beat = Promise.all([
     runtime.locks.extendAll(locks.map((lock) => lock.lockKey), ttl),
-    markAlive.run(redis, [runtime.consumerIndex], [runtime.locks.prefix, ttl, LIVE_READ_LIMIT]),
-  ]).then(([outcomes, alive]) => {
+    markClientAlive(runtime),
+  ]).then(([outcomes]) => {
     extended = outcomes;
-    const { clients, serverNow } = liveClientsOf(alive);
-    runtime.claimShares.update(clients, serverNow);
   });
   // What has not answered by half the TTL counts as unanswered this time.
   const deadlineMs = Math.max(50, Math.floor(ttl / 2));
@@ -102,10 +99,9 @@ async function settle(
   runtime: ClientRuntime,
   locks: readonly HeartbeatLock[],
 ): Promise<string[]> {
-  const { redis } = runtime;
   try {
     const keys = locks.map((lock) => lock.lockKey);
-    const states = await runPerKey(inspectLocks, redis, keys, [runtime.locks.prefix], EXTEND_CHUNK);
+    const states = await runtime.locks.inspectAll(keys);
     const orphans: HeartbeatLock[] = [];
     await Promise.all(locks.map(async (lock, i) => {
       const state = states[i]!;

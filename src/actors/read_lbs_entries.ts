@@ -1,6 +1,7 @@
 /** Reads LBS entries by id and decodes them. */
 import { MalformedLbsEntryError } from "../errors.ts";
 import { decodeLbsEntry, type LbsAssignment } from "../lbs_entry.ts";
+import { inChunks } from "../redis/in_chunks.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { readLbsEntries as readLbsEntriesScript } from "../scripts/read_lbs_entries.ts";
 
@@ -19,12 +20,12 @@ export async function readLbsEntries(
   runtime: ClientRuntime,
   ids: readonly string[],
 ): Promise<LbsEntryRead[]> {
-  const calls: Promise<unknown>[] = [];
-  for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    const chunk = ids.slice(i, i + READ_CHUNK);
-    calls.push(readLbsEntriesScript.run(runtime.redis, [runtime.lbsStream], chunk));
-  }
-  const replies = (await Promise.all(calls)).flatMap((reply) => reply as string[][]);
+  const replies = await inChunks(
+    ids,
+    READ_CHUNK,
+    (chunk) =>
+      readLbsEntriesScript.run(runtime.redis, [runtime.lbsStream], chunk) as Promise<string[][]>,
+  );
   return replies.map((flat) => {
     if (!Array.isArray(flat) || flat.length === 0) return "missing";
     const fields: Record<string, string> = {};

@@ -6,12 +6,8 @@ import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { assignEntry } from "./assign_entry.ts";
-import {
-  leaveConsumerIndex,
-  LIVE_READ_LIMIT,
-  liveClientsOf,
-  markAlive,
-} from "../scripts/consumer_liveness.ts";
+import { leaveConsumerIndex } from "../scripts/consumer_liveness.ts";
+import { markClientAlive } from "./mark_alive.ts";
 import { withDeadline } from "./deadline.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 
@@ -19,13 +15,7 @@ export async function startup(runtime: ClientRuntime): Promise<Acquisition[]> {
   await ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
   await ensureGroup(runtime);
   // Indexed before the first acquisition, so the sweeper can find this client's locks if it dies.
-  const alive = await markAlive.run(
-    runtime.redis,
-    [runtime.consumerIndex],
-    [runtime.locks.prefix, runtime.options.heartbeatMs, LIVE_READ_LIMIT],
-  );
-  const { clients, serverNow } = liveClientsOf(alive);
-  runtime.claimShares.update(clients, serverNow);
+  await markClientAlive(runtime);
   return await recoverIdleEntries(runtime);
 }
 

@@ -24,11 +24,9 @@
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import { consumerLocksKey, lockKey, reconcileLockKey, sweepLockKey } from "../keys.ts";
-import { EXTEND_CHUNK } from "../lock/stream_locks.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { forgetConsumer, holdLease, overdueConsumers } from "../scripts/consumer_liveness.ts";
-import { INSPECT_CODE, inspectLocks } from "../scripts/inspect_locks.ts";
-import { runPerKey } from "../redis/lua_script.ts";
+import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { withDeadline } from "./deadline.ts";
 import { announceOrphans, noticesForLockKeys, type OrphanNotice } from "./orphan_notices.ts";
 import { readLbsEntries } from "./read_lbs_entries.ts";
@@ -149,7 +147,7 @@ async function sweepConsumer(
 
 /** Sorts a client's lock keys into gone, held by another client, and still alive. */
 async function inspect(runtime: ClientRuntime, client: string, keys: readonly string[]) {
-  const states = await runPerKey(inspectLocks, runtime.redis, keys, [client], EXTEND_CHUNK);
+  const states = await runtime.locks.inspectAll(keys, client);
   const gone: string[] = [];
   const foreign: string[] = [];
   const alive: string[] = [];
@@ -186,16 +184,11 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
     );
     if (page.length === 0) break;
     const names = await streamNamesOf(runtime, page.map((entry) => entry.id));
-    const candidates = page.flatMap((entry, i) =>
-      names[i] ? [{ dataStreamName: names[i] as string, idInLbs: entry.id }] : []
-    );
-    const exists = await Promise.all(
-      candidates.map((c) => redis.exists(lockKey(c.dataStreamName, c.idInLbs))),
-    );
-    const orphaned = candidates.filter((_, i) => Number(exists[i]) === 0);
+    const keys = page.flatMap((entry, i) => names[i] ? [lockKey(names[i], entry.id)] : []);
+    const states = await runtime.locks.inspectAll(keys);
     const notices: OrphanNotice[] = await noticesForLockKeys(
       runtime,
-      orphaned.map((c) => lockKey(c.dataStreamName, c.idInLbs)),
+      keys.filter((_, i) => states[i] === INSPECT_CODE.gone),
     );
     await announceOrphans(runtime, notices);
     announced += notices.length;

@@ -20,8 +20,10 @@ import { NodeRedisAdapter } from "redlock-universal";
 import { CONSUMER_PREFIX } from "../consumer_id.ts";
 import { consumerLocksKey, fenceKey, lockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
+import { inChunks } from "../redis/in_chunks.ts";
 import { runPerKey } from "../redis/lua_script.ts";
 import { EXTEND_CODE, extendLocks } from "../scripts/extend_locks.ts";
+import { inspectLocks } from "../scripts/inspect_locks.ts";
 import { issueFences } from "../scripts/issue_fences.ts";
 import { TickBatch } from "../tick_batch.ts";
 
@@ -136,28 +138,23 @@ export class StreamLocks {
     const together = requests.length > 1 && requests.every((r) => r.ttlMs === ttlMs) &&
       new Set(keys).size === keys.length;
     if (together) {
-      const batches: Promise<boolean>[] = [];
-      for (let i = 0; i < keys.length; i += BATCH_CHUNK) {
-        const end = i + BATCH_CHUNK;
-        batches.push(
-          this.#adapter.batchSetNX(keys.slice(i, end), values.slice(i, end), ttlMs).then(
-            (outcome) => outcome.success,
-            () => false, // no answer: settled key by key below, which tells whether it was set
-          ),
-        );
-      }
-      const taken = await Promise.all(batches);
-      if (taken.every(Boolean)) {
-        return keys.map((key, i) => ({ taken: { lockKey: key, lockValue: values[i]! } }));
-      }
-      // Some lock was held (or a batch went unanswered): each chunk was all or nothing, so try
-      // the locks of the chunks that were not set one by one.
-      return keys.map((key, i) => {
-        const lockValue = values[i]!;
-        return taken[Math.floor(i / BATCH_CHUNK)]
-          ? { taken: { lockKey: key, lockValue } }
-          : this.#takeOne(key, lockValue, ttlMs);
-      });
+      const locks = keys.map((lockKey, i) => ({ lockKey, lockValue: values[i]! }));
+      // Each chunk is all or nothing: every lock of it set, or none. A chunk that went
+      // unanswered counts as not set; trying its locks one by one then tells whether it was.
+      const set = await inChunks(locks, BATCH_CHUNK, (chunk) =>
+        this.#adapter.batchSetNX(
+          chunk.map((lock) => lock.lockKey),
+          chunk.map((lock) => lock.lockValue),
+          ttlMs,
+        ).then(
+          (outcome) => chunk.map(() => outcome.success),
+          () => chunk.map(() => false),
+        ));
+      // Where some lock was held (or a chunk went unanswered), the chunk's locks are tried one
+      // by one.
+      return locks.map((lock, i) =>
+        set[i] ? { taken: lock } : this.#takeOne(lock.lockKey, lock.lockValue, ttlMs)
+      );
     }
     return requests.map((r, i) => this.#takeOne(keys[i]!, values[i]!, r.ttlMs));
   }
@@ -182,19 +179,15 @@ export class StreamLocks {
 
   async #confirmAll(locks: readonly Omit<HeldLock, "fence">[]): Promise<number[]> {
     const keys = locks.map((lock) => lock.lockKey);
-    const calls: Promise<unknown>[] = [];
-    for (let i = 0; i < locks.length; i += BATCH_CHUNK) {
-      const chunk = locks.slice(i, i + BATCH_CHUNK);
-      calls.push(issueFences.run(
-        this.#redis,
-        chunk.flatMap((lock) => [lock.lockKey, fenceKey(lock.lockKey)]),
-        chunk.map((lock) => lock.lockValue),
-      ));
-    }
     const [fences] = await Promise.all([
-      Promise.all(calls).then((replies) =>
-        replies.flatMap((reply) => (reply as number[]).map(Number))
-      ),
+      inChunks(locks, BATCH_CHUNK, async (chunk) => {
+        const reply = await issueFences.run(
+          this.#redis,
+          chunk.flatMap((lock) => [lock.lockKey, fenceKey(lock.lockKey)]),
+          chunk.map((lock) => lock.lockValue),
+        );
+        return (reply as number[]).map(Number);
+      }),
       this.#redis.sAdd(this.heldSetKey, keys),
     ]);
     const lost = keys.filter((_, i) => fences[i] === 0);
@@ -228,6 +221,16 @@ export class StreamLocks {
     return codes.map((code) =>
       code === EXTEND_CODE.extended ? "held" : code === EXTEND_CODE.gone ? "expired" : "taken"
     );
+  }
+
+  /**
+   * The state of each given lock, one script per chunk of EXTEND_CHUNK keys:
+   * INSPECT_CODE.gone, INSPECT_CODE.foreign (held by other than `holder`, a
+   * client's lock-value prefix: this client's unless said), or the TTL left.
+   * Reading an expired lock makes Redis expire it and announce it at once.
+   */
+  inspectAll(keys: readonly string[], holder = this.prefix): Promise<number[]> {
+    return runPerKey(inspectLocks, this.#redis, keys, [holder], EXTEND_CHUNK);
   }
 
   /** Deletes a lock if it is still this acquisition's, and unindexes it. */

@@ -1,5 +1,6 @@
 /** A Lua script run by SHA with a fallback to EVAL when the server lacks it (NOSCRIPT). */
 import type { RedisClient } from "./client.ts";
+import { inChunks } from "./in_chunks.ts";
 
 export class LuaScript {
   readonly source: string;
@@ -24,21 +25,16 @@ export class LuaScript {
 
 /**
  * Runs a script that answers one value per key over many keys, `chunkSize`
- * keys a call (so no call keeps Redis busy long); the calls are issued in one
- * tick, so they travel as one pipeline. Returns the answers in key order.
+ * keys a call, in one pipeline (see inChunks). Returns the answers in key order.
  */
-export async function runPerKey(
+export function runPerKey(
   script: LuaScript,
   redis: RedisClient,
   keys: readonly string[],
   args: readonly (string | number)[],
   chunkSize: number,
 ): Promise<number[]> {
-  const calls: Promise<unknown>[] = [];
-  for (let i = 0; i < keys.length; i += chunkSize) {
-    calls.push(script.run(redis, keys.slice(i, i + chunkSize), args));
-  }
-  return (await Promise.all(calls)).flatMap((reply) => reply as number[]);
+  return inChunks(keys, chunkSize, (chunk) => script.run(redis, chunk, args) as Promise<number[]>);
 }
 
 async function sha1Hex(text: string): Promise<string> {
