@@ -69,6 +69,15 @@ describe("takeover without keyspace events", () => {
     return { client, log: new NotificationLog(await client.init()) };
   }
 
+  /** A client that was assigned one stream (with `info`), and that stream. */
+  async function ownerOfOneStream(service: string, info: Record<string, unknown> = {}) {
+    const owner = await started(service, "owner");
+    const name = uniqueName("s");
+    const id = await addStream(db.redis, service, { dataStreamName: name, info });
+    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    return { owner, name, id };
+  }
+
   it("the sweeper announces every stream of a crashed client, then forgets the client", async () => {
     const service = uniqueName();
     const owner = await started(service, "owner");
@@ -144,10 +153,7 @@ describe("takeover without keyspace events", () => {
 
   it("an owner that finds its lock gone is told StreamDisowned and announces the stream", async () => {
     const service = uniqueName();
-    const owner = await started(service, "owner");
-    const name = uniqueName("s");
-    const id = await addStream(db.redis, service, { dataStreamName: name, info: { k: 1 } });
-    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const { owner, name, id } = await ownerOfOneStream(service, { k: 1 });
     const peer = await started(service, "peer"); // joins after the assignment
     await db.redis.del(lockKey(name, id)); // evicted, or deleted by hand: the owner lives on
     const disowned = await owner.log.next((n) => n.type === NotificationType.StreamDisowned);
@@ -205,10 +211,7 @@ describe("takeover without keyspace events", () => {
 
   it("a claim abandoned at its deadline gives the stream back and it is announced again", async () => {
     const service = uniqueName();
-    const owner = await started(service, "owner");
-    const name = uniqueName("s");
-    const id = await addStream(db.redis, service, { dataStreamName: name });
-    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const { owner, name, id } = await ownerOfOneStream(service);
     const peer = await started(service, "peer");
     owner.client.supervisor.stop();
     const first = await peer.log.next((n) => n.type === NotificationType.StreamExpired);
@@ -228,10 +231,7 @@ describe("takeover without keyspace events", () => {
 
   it("a claim that completes while its client is stopping gives the stream back, before done() returns", async () => {
     const service = uniqueName();
-    const owner = await started(service, "owner");
-    const name = uniqueName("s");
-    const id = await addStream(db.redis, service, { dataStreamName: name });
-    await owner.log.next((n) => n.type === NotificationType.StreamAdded);
+    const { owner, name, id } = await ownerOfOneStream(service);
     const [leaving, staying] = [
       await started(service, "leaving"),
       await started(service, "staying"),
