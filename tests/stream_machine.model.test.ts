@@ -10,12 +10,13 @@ import { getSimplePaths } from "xstate/graph";
 import { addStream, lockKey, streamMachine } from "../mod.ts";
 import type { Acquisition, AcquisitionOrigin } from "../src/acquisition.ts";
 import { heartbeat } from "../src/actors/heartbeat.ts";
+import { releaseStreamActorFor } from "../src/actors/release_stream.ts";
 import { ensureGroup } from "../src/actors/startup.ts";
 import { NotificationQueue } from "../src/notification_queue.ts";
 import { silentLogger } from "../src/observability.ts";
 import { resolveOptions } from "../src/options.ts";
 import type { RedisClient } from "../src/redis/client.ts";
-import { type ClientRuntime, createRuntime } from "../src/runtime.ts";
+import { createRuntime } from "../src/runtime.ts";
 import type { StreamEvent, StreamReport } from "../src/machines/stream_types.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
@@ -31,14 +32,13 @@ const modelEvents: StreamEvent[] = [
 
 /** Every simple path of the machine from an acquisition of the given origin. */
 function pathsFor(origin: AcquisitionOrigin) {
-  const fakeRuntime = { options: { heartbeatMs: 1000 } } as ClientRuntime;
   const acquisition = { origin } as Acquisition;
   // The walk is pure: reports to a parent and the abort of ownership happen in the real run.
   const model = streamMachine.provide({
     actions: { reportLoss: () => {}, reportReleased: () => {}, endOwnership: () => {} },
   });
   return getSimplePaths(model, {
-    input: { acquisition, runtime: fakeRuntime, report: () => {} },
+    input: { acquisition, heartbeatMs: 1000, report: () => {} },
     events: [...modelEvents, { type: "xstate.done.actor.release" } as unknown as StreamEvent],
     serializeState: (snapshot) =>
       JSON.stringify([snapshot.value, snapshot.context.lossReason, snapshot.context.releaseMode]),
@@ -96,8 +96,15 @@ async function freshWorld(redis: RedisClient, origin: AcquisitionOrigin) {
     origin,
   };
   const reports: StreamReport[] = [];
-  const actor = createActor(streamMachine, {
-    input: { acquisition, runtime, report: (r: StreamReport) => void reports.push(r) },
+  const machine = streamMachine.provide({
+    actors: { releaseStream: releaseStreamActorFor(runtime) },
+  });
+  const actor = createActor(machine, {
+    input: {
+      acquisition,
+      heartbeatMs: options.heartbeatMs,
+      report: (r: StreamReport) => void reports.push(r),
+    },
   }).start();
   const stream = () => actor;
   const key = lockKey("s", idInLbs);

@@ -6,7 +6,6 @@ import type { ClientRuntime } from "../runtime.ts";
 import { announceOrphans } from "./orphan_notices.ts";
 
 export interface ReleaseInput {
-  readonly runtime: ClientRuntime;
   readonly dataStreamName: string;
   readonly idInLbs: string;
   readonly lockKey: string;
@@ -25,8 +24,8 @@ export interface ReleaseInput {
  * @throws {OwnershipLostError} when finishing a stream whose lock is no longer
  *   ours: a stale owner must not ack the entry its successor is working on.
  */
-export async function releaseStream(input: ReleaseInput): Promise<void> {
-  const { runtime, lockKey, lockValue, idInLbs, dataStreamName } = input;
+export async function releaseStream(runtime: ClientRuntime, input: ReleaseInput): Promise<void> {
+  const { lockKey, lockValue, idInLbs, dataStreamName } = input;
   const { locks, options } = runtime;
   if (input.mode === "finish") {
     // Checked (and the TTL renewed) while we still hold the lock, then acked, then released.
@@ -50,7 +49,7 @@ export async function releaseStream(input: ReleaseInput): Promise<void> {
  * announces the stream, so a peer claims it at once.
  */
 export function handBack(runtime: ClientRuntime, acquisition: Acquisition): Promise<void> {
-  return releaseStream({ runtime, ...acquisition, mode: "handover" });
+  return releaseStream(runtime, { ...acquisition, mode: "handover" });
 }
 
 /**
@@ -65,6 +64,9 @@ export async function ackAndDelete(runtime: ClientRuntime, id: string): Promise<
     .exec();
 }
 
-export const releaseStreamActor: PromiseActorLogic<void, ReleaseInput> = fromPromise((
-  { input },
-) => releaseStream(input));
+/** The stream machine's `releaseStream` actor, for one client's runtime. */
+export function releaseStreamActorFor(
+  runtime: ClientRuntime,
+): PromiseActorLogic<void, ReleaseInput> {
+  return fromPromise(({ input }) => releaseStream(runtime, input));
+}

@@ -6,12 +6,20 @@
  * extended. It ends `released` (doneStream / done), `expired` (its lock's
  * TTL passed: the owner stalled) or `disowned` (another acquisition holds the
  * lock). Timers and Redis I/O live outside: the supervisor's shared heartbeat
- * sends HEARTBEAT_OK / LOCK_LOST, and release runs in an invoked actor.
+ * sends HEARTBEAT_OK / LOCK_LOST, and release runs in an invoked actor,
+ * `releaseStream`, which the supervisor provides bound to its client's Redis.
  */
-import { assign, setup } from "xstate";
-import { releaseStreamActor } from "../actors/release_stream.ts";
+import { assign, fromPromise, type PromiseActorLogic, setup, type Snapshot } from "xstate";
+import type { ReleaseInput } from "../actors/release_stream.ts";
 import { OwnershipEnd } from "../ownership_end.ts";
 import type { StreamContext, StreamEvent, StreamInput } from "./stream_types.ts";
+
+/** The release actor until one is provided: the machine alone has no Redis to release in. */
+const unprovidedRelease: PromiseActorLogic<void, ReleaseInput> = fromPromise(() =>
+  Promise.reject(
+    new Error("streamMachine has no Redis of its own: provide({ actors: { releaseStream } })"),
+  )
+);
 
 const streamSetup = setup({
   types: {
@@ -19,7 +27,7 @@ const streamSetup = setup({
     context: {} as StreamContext,
     events: {} as StreamEvent,
   },
-  actors: { releaseStream: releaseStreamActor },
+  actors: { releaseStream: unprovidedRelease },
   guards: {
     wasClaimed: ({ context }) => context.acquisition.origin === "claim",
     lostToExpiry: ({ context }) => context.lossReason !== "taken",
@@ -53,87 +61,98 @@ const streamSetup = setup({
   },
 });
 
-/**
- * The machine, starting in `initial`. Exported as `streamMachine`, it starts in
- * `acquired` and moves at once to `assigned` or `claimed` by the acquisition's
- * origin; the supervisor starts its actors in the state they would reach, as
- * resolving the transient state costs a third of creating an actor, and it
- * creates thousands at a time.
- */
-function streamMachineStartingAt(initial: "acquired" | "assigned" | "claimed") {
-  return streamSetup.createMachine({
-    id: "stream",
-    context: ({ input }) => ({
-      acquisition: input.acquisition,
-      runtime: input.runtime,
-      report: input.report,
-      ownershipEnded: new OwnershipEnd(),
-      confirmedUntil: Date.now() + input.runtime.options.heartbeatMs,
-    }),
-    initial,
-    states: {
-      acquired: {
-        always: [{ guard: "wasClaimed", target: "claimed" }, { target: "assigned" }],
-      },
-      assigned: {
-        on: {
-          HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
-          LOCK_LOST: { target: "lost", actions: "recordLoss" },
-          RELEASE: { target: "releasing", actions: "recordReleaseMode" },
-        },
-      },
-      claimed: {
-        on: {
-          HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
-          LOCK_LOST: { target: "lost", actions: "recordLoss" },
-          RELEASE: { target: "releasing", actions: "recordReleaseMode" },
-        },
-      },
-      heartbeating: {
-        on: {
-          HEARTBEAT_OK: { actions: "confirm" },
-          LOCK_LOST: { target: "lost", actions: "recordLoss" },
-          RELEASE: { target: "releasing", actions: "recordReleaseMode" },
-        },
-      },
-      lost: {
-        entry: ["endOwnership", "reportLoss"],
-        always: [{ guard: "lostToExpiry", target: "expired" }, { target: "disowned" }],
-      },
-      expired: { type: "final" },
-      disowned: { type: "final" },
-      releasing: {
-        entry: "endOwnership",
-        invoke: {
-          id: "release",
-          src: "releaseStream",
-          input: ({ context }) => ({
-            runtime: context.runtime,
-            dataStreamName: context.acquisition.dataStreamName,
-            idInLbs: context.acquisition.idInLbs,
-            lockKey: context.acquisition.lockKey,
-            lockValue: context.acquisition.lockValue,
-            fence: context.acquisition.fence,
-            info: context.acquisition.info,
-            mode: context.releaseMode ?? "finish",
-          }),
-          onDone: { target: "released", actions: "reportReleased" },
-          onError: {
-            target: "released",
-            actions: [assign({ releaseError: ({ event }) => event.error }), "reportReleased"],
-          },
-        },
-      },
-      released: { type: "final" },
-    },
-  });
+/** A stream's context right after its acquisition. */
+function initialContext(input: StreamInput): StreamContext {
+  return {
+    acquisition: input.acquisition,
+    report: input.report,
+    ownershipEnded: new OwnershipEnd(),
+    confirmedUntil: Date.now() + input.heartbeatMs,
+  };
 }
 
-export const streamMachine = streamMachineStartingAt("acquired");
+/**
+ * The machine. It starts in `acquired` and moves at once to `assigned` or
+ * `claimed` by the acquisition's origin. Its `releaseStream` actor must be
+ * provided: the supervisor binds it to its client's Redis.
+ */
+export const streamMachine = streamSetup.createMachine({
+  id: "stream",
+  context: ({ input }) => initialContext(input),
+  initial: "acquired",
+  states: {
+    acquired: {
+      always: [{ guard: "wasClaimed", target: "claimed" }, { target: "assigned" }],
+    },
+    assigned: {
+      on: {
+        HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
+        LOCK_LOST: { target: "lost", actions: "recordLoss" },
+        RELEASE: { target: "releasing", actions: "recordReleaseMode" },
+      },
+    },
+    claimed: {
+      on: {
+        HEARTBEAT_OK: { target: "heartbeating", actions: "confirm" },
+        LOCK_LOST: { target: "lost", actions: "recordLoss" },
+        RELEASE: { target: "releasing", actions: "recordReleaseMode" },
+      },
+    },
+    heartbeating: {
+      on: {
+        HEARTBEAT_OK: { actions: "confirm" },
+        LOCK_LOST: { target: "lost", actions: "recordLoss" },
+        RELEASE: { target: "releasing", actions: "recordReleaseMode" },
+      },
+    },
+    lost: {
+      entry: ["endOwnership", "reportLoss"],
+      always: [{ guard: "lostToExpiry", target: "expired" }, { target: "disowned" }],
+    },
+    expired: { type: "final" },
+    disowned: { type: "final" },
+    releasing: {
+      entry: "endOwnership",
+      invoke: {
+        id: "release",
+        src: "releaseStream",
+        input: ({ context }) => ({
+          dataStreamName: context.acquisition.dataStreamName,
+          idInLbs: context.acquisition.idInLbs,
+          lockKey: context.acquisition.lockKey,
+          lockValue: context.acquisition.lockValue,
+          fence: context.acquisition.fence,
+          info: context.acquisition.info,
+          mode: context.releaseMode ?? "finish",
+        }),
+        onDone: { target: "released", actions: "reportReleased" },
+        onError: {
+          target: "released",
+          actions: [assign({ releaseError: ({ event }) => event.error }), "reportReleased"],
+        },
+      },
+    },
+    released: { type: "final" },
+  },
+});
 
-/** The machine as the supervisor starts it for an acquisition of the given origin. */
-export const streamMachineFor = {
-  lbs: streamMachineStartingAt("assigned"),
-  recovery: streamMachineStartingAt("assigned"),
-  claim: streamMachineStartingAt("claimed"),
-} as const;
+/**
+ * The snapshot a stream actor has right after its acquisition: `assigned` or
+ * `claimed` by the acquisition's origin, where `acquired` leads at once. The
+ * supervisor starts its stream actors from it (`createActor(machine, { snapshot })`)
+ * rather than from `acquired`: resolving the initial transitions costs more
+ * than half of creating an actor, and a takeover creates thousands at a time.
+ * Those states have no entry actions, so nothing is skipped.
+ */
+export function acquiredStreamSnapshot(input: StreamInput): Snapshot<unknown> {
+  const value = input.acquisition.origin === "claim" ? "claimed" : "assigned";
+  return {
+    status: "active",
+    output: undefined,
+    error: undefined,
+    value,
+    context: initialContext(input),
+    children: {},
+    historyValue: {},
+  } as Snapshot<unknown>;
+}

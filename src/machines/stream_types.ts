@@ -1,7 +1,6 @@
 /** Events, reports, input and context of the stream machine. */
 import type { Acquisition } from "../acquisition.ts";
 import type { OwnershipEnd } from "../ownership_end.ts";
-import type { ClientRuntime } from "../runtime.ts";
 
 /** Why a stream was lost. */
 export type LossReason = "expired" | "taken" | "unreachable";
@@ -27,7 +26,8 @@ export type StreamReport =
 
 export interface StreamInput {
   readonly acquisition: Acquisition;
-  readonly runtime: ClientRuntime;
+  /** The lock's TTL: it is known to be ours for this long after the acquisition. */
+  readonly heartbeatMs: number;
   /**
    * Where reports go. A callback rather than sendParent: stream actors are not
    * XState children of the supervisor, because XState copies a parent's
@@ -36,9 +36,13 @@ export interface StreamInput {
   readonly report: (report: StreamReport) => void;
 }
 
+/**
+ * No Redis client or runtime in here: a stream actor starts from a snapshot
+ * (see `acquiredStreamSnapshot`), and XState walks a restored context
+ * recursively. The release actor gets its runtime through `provide`.
+ */
 export interface StreamContext {
   readonly acquisition: Acquisition;
-  readonly runtime: ClientRuntime;
   readonly report: (report: StreamReport) => void;
   /** Ends when ownership ends; its signal is for user code that watches it. */
   readonly ownershipEnded: OwnershipEnd;

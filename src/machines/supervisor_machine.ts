@@ -15,13 +15,13 @@ import type { Acquisition } from "../acquisition.ts";
 import { heartbeatActor, type HeartbeatLock, type HeartbeatOutput } from "../actors/heartbeat.ts";
 import { type ExpiryEvent, expiryListenerActor } from "../actors/expiry_listener.ts";
 import { lbsReaderActor, type LbsReaderEvent } from "../actors/lbs_reader.ts";
-import { handBack } from "../actors/release_stream.ts";
+import { handBack, releaseStreamActorFor } from "../actors/release_stream.ts";
 import { leaveActor, startupActor } from "../actors/startup.ts";
 import { sweeperActor } from "../actors/sweeper.ts";
 import { lockKey } from "../keys.ts";
 import { type Notification, NotificationType, terminatedNotification } from "../notifications.ts";
 import type { ClientRuntime } from "../runtime.ts";
-import { type streamMachine, streamMachineFor } from "./stream_machine.ts";
+import { acquiredStreamSnapshot, streamMachine } from "./stream_machine.ts";
 import type { StreamReport } from "./stream_types.ts";
 
 export type StreamActorRef = Actor<typeof streamMachine>;
@@ -36,6 +36,8 @@ export type SupervisorEvent =
 
 export interface SupervisorContext {
   readonly runtime: ClientRuntime;
+  /** The stream machine, its release bound to this client's Redis. */
+  readonly streamLogic: typeof streamMachine;
   readonly streams: Map<string, StreamActorRef>;
   /** Lock key of each owned stream by name, so doneStream(name) is O(1). */
   readonly keysByName: Map<string, string>;
@@ -97,15 +99,18 @@ export const supervisorMachine = setup({
   actions: {
     adopt: assign({
       streams: ({ context, self }, acquisitions: readonly Acquisition[]) => {
-        const { runtime, streams } = context;
+        const { runtime, streams, streamLogic } = context;
+        const { heartbeatMs } = runtime.options;
         const report = (event: StreamReport) => self.send(event);
         for (const acquisition of acquisitions) {
           const key = acquisition.lockKey;
-          const input = { acquisition, runtime, report };
-          // `parent` puts the actor in the supervisor's actor system instead of a new system of
-          // its own: about 1.9 KB less per owned stream.
-          const machine = streamMachineFor[acquisition.origin];
-          streams.set(key, createActor(machine, { id: key, input, parent: self }).start());
+          const input = { acquisition, heartbeatMs, report };
+          // Started from the state it would reach (see acquiredStreamSnapshot); `input` is then
+          // unused. `parent` puts the actor in the supervisor's actor system instead of a new
+          // system of its own: about 1.9 KB less per owned stream.
+          const snapshot = acquiredStreamSnapshot(input);
+          const options = { id: key, input, snapshot, parent: self };
+          streams.set(key, createActor(streamLogic, options).start());
           context.unsettled.delete(key);
           context.keysByName.set(acquisition.dataStreamName, key);
           runtime.options.metrics.recordStreamProcessingStart?.(
@@ -244,6 +249,7 @@ export const supervisorMachine = setup({
   id: "supervisor",
   context: ({ input }) => ({
     runtime: input,
+    streamLogic: streamMachine.provide({ actors: { releaseStream: releaseStreamActorFor(input) } }),
     streams: new Map(),
     keysByName: new Map(),
     unsettled: new Map(),
