@@ -15,7 +15,7 @@ import {
   StreamNotPendingError,
 } from "./errors.ts";
 import { fenceKey } from "./keys.ts";
-import { holderOf } from "./lock/stream_locks.ts";
+import { type HeldLock, holderOf } from "./lock/stream_locks.ts";
 import { keyOfStream, owningStreams, supervisorMachine } from "./machines/supervisor_machine.ts";
 import type { LbsInfo, Notification } from "./notifications.ts";
 import { NotificationQueue } from "./notification_queue.ts";
@@ -27,8 +27,8 @@ import { fencedSet } from "./scripts/fenced_set.ts";
 import { withDeadline } from "./actors/deadline.ts";
 import { handBack } from "./actors/release_stream.ts";
 import { decodeLbsEntry } from "./lbs_entry.ts";
-import { type ClaimedLbsEntry, claimLbsEntries } from "./actors/claim_lbs_entries.ts";
-import { TickBatch } from "./tick_batch.ts";
+import { claimLbsEntries } from "./actors/claim_lbs_entries.ts";
+import { ItemFailure, TickBatch } from "./tick_batch.ts";
 
 /** What a successful claim() returns. */
 export interface ClaimResult extends LbsInfo {
@@ -36,6 +36,16 @@ export interface ClaimResult extends LbsInfo {
   readonly fence: number;
   /** The producer's Info from the LBS entry. */
   readonly info: Readonly<Record<string, unknown>>;
+}
+
+/** A claim's result, or its own failure: claims served together fail alone. */
+type ClaimOutcome = ClaimResult | ItemFailure;
+
+interface ClaimBatch {
+  /** Its caller was told it failed (the deadline passed): what it won goes back. */
+  abandoned: boolean;
+  /** Set once the claims are settled and the streams adopted. */
+  outcomes: ClaimOutcome[] | undefined;
 }
 
 /**
@@ -67,9 +77,8 @@ export class StreamClient implements AsyncDisposable {
   #started = false;
   #adoptions: Acquisition[] = [];
   #adopting: Promise<void> | undefined;
-  readonly #claimsInFlight = new Set<Promise<void>>();
-  /** Claims made together (a takeover) move their LBS entries with one XCLAIM. */
-  readonly #entryClaims: TickBatch<string, ClaimedLbsEntry | undefined>;
+  /** Claims made together (a takeover) are served together: see #claimTogether. */
+  readonly #claims: TickBatch<LbsInfo, ClaimResult>;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
     const resolved = resolveOptions(options);
@@ -80,7 +89,7 @@ export class StreamClient implements AsyncDisposable {
     });
     this.#runtime = createRuntime(redis, service, this.id, resolved, queue);
     this.#supervisor = createActor(supervisorMachine, { input: this.#runtime });
-    this.#entryClaims = new TickBatch((ids) => claimLbsEntries(this.#runtime, this.id, ids));
+    this.#claims = new TickBatch((requests) => this.#claimTogether(requests));
   }
 
   /** The supervisor actor, for inspection (`getSnapshot()`, `subscribe()`). */
@@ -119,31 +128,41 @@ export class StreamClient implements AsyncDisposable {
    *   that completes after that gives the lock back rather than keeping it unseen.
    */
   claim(payload: LbsInfo): Promise<ClaimResult> {
-    const claiming = this.#claimWithDeadline(payload);
-    // done() waits for claims in flight, so none of them still uses Redis once it returns.
-    const settled = claiming.then(() => {}, () => {});
-    this.#claimsInFlight.add(settled);
-    void settled.then(() => this.#claimsInFlight.delete(settled));
-    return claiming;
+    try {
+      this.#assertRunning();
+      const { dataStreamName, idInLbs } = payload ?? {};
+      if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
+        throw new TypeError("claim() needs { dataStreamName, idInLbs }");
+      }
+      return this.#claims.add({ dataStreamName, idInLbs });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async #claimWithDeadline(payload: LbsInfo): Promise<ClaimResult> {
-    this.#assertRunning();
-    const { dataStreamName, idInLbs } = payload ?? {};
-    if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
-      throw new TypeError("claim() needs { dataStreamName, idInLbs }");
+  /**
+   * Serves the claims made in one turn of the event loop together, under one
+   * deadline: a takeover makes thousands at once, and a chain of promises and
+   * a timer each would cost more than their share of the Redis work.
+   */
+  async #claimTogether(requests: readonly LbsInfo[]): Promise<ClaimOutcome[]> {
+    // Queued as the client began to stop: they never reach Redis.
+    if (!this.#supervisor.getSnapshot().matches("running")) {
+      throw new ClientClosedError("The stream client was stopped before the claim was sent");
     }
-    const state = { abandoned: false, result: undefined as ClaimResult | undefined };
-    const attempt = this.#claim(dataStreamName, idInLbs, state);
+    const batch: ClaimBatch = { abandoned: false, outcomes: undefined };
+    const attempt = this.#claimAll(requests, batch);
     try {
       return await withDeadline(
         attempt,
         Math.max(5000, 2 * this.#runtime.options.heartbeatMs),
-        `claim of stream "${dataStreamName}"`,
+        requests.length === 1
+          ? `claim of stream "${requests[0]!.dataStreamName}"`
+          : `claim of ${requests.length} streams`,
       );
     } catch (error) {
-      if (state.result) return state.result; // won just as the deadline passed
-      state.abandoned = true;
+      if (batch.outcomes) return batch.outcomes; // won just as the deadline passed
+      batch.abandoned = true;
       // Whatever failed (a connection closed under it, say), the claim ended with the client.
       if (
         this.#supervisor.getSnapshot().status === "done" && !(error instanceof ClientClosedError)
@@ -156,64 +175,99 @@ export class StreamClient implements AsyncDisposable {
     }
   }
 
-  async #claim(
-    dataStreamName: string,
-    idInLbs: string,
-    state: { abandoned: boolean; result: ClaimResult | undefined },
-  ): Promise<ClaimResult> {
+  async #claimAll(requests: readonly LbsInfo[], batch: ClaimBatch): Promise<ClaimOutcome[]> {
     const { locks, options } = this.#runtime;
     const started = Date.now();
-    const taken = await locks.take(dataStreamName, idInLbs, options.heartbeatMs);
-    const won = "taken" in taken;
-    options.metrics.recordClaimAttempt?.(dataStreamName, won, Date.now() - started);
-    options.metrics.recordLockAcquisitionAttempt?.(dataStreamName, won, Date.now() - started);
-    if (!won) throw new AlreadyClaimedError(dataStreamName, holderOf(taken.heldBy));
-    // The entry moves to us in the same round trip as the fence is drawn: the lock is ours, so
-    // no other claimer moves it. XCLAIM's reply carries the entry, so Info needs no second read.
-    const [fence, entry] = await Promise.all([
-      locks.confirm(taken.taken),
-      this.#entryClaims.add(idInLbs),
+    const takes = await Promise.allSettled(
+      requests.map((r) => locks.take(r.dataStreamName, r.idInLbs, options.heartbeatMs)),
+    );
+    const tookMs = Date.now() - started;
+    const outcomes: ClaimOutcome[] = new Array(requests.length);
+    const won: Array<{ at: number; lock: Omit<HeldLock, "fence"> }> = [];
+    takes.forEach((take, at) => {
+      const { dataStreamName } = requests[at]!;
+      if (take.status === "rejected") {
+        outcomes[at] = new ItemFailure(take.reason);
+        return;
+      }
+      const outcome = take.value;
+      const taken = "taken" in outcome;
+      options.metrics.recordClaimAttempt?.(dataStreamName, taken, tookMs);
+      options.metrics.recordLockAcquisitionAttempt?.(dataStreamName, taken, tookMs);
+      if ("taken" in outcome) won.push({ at, lock: outcome.taken });
+      else {outcomes[at] = new ItemFailure(
+          new AlreadyClaimedError(dataStreamName, holderOf(outcome.heldBy)),
+        );}
+    });
+    if (won.length === 0) return outcomes;
+    // The entries move to us in the same round trip as the fences are drawn: the locks are ours,
+    // so no other claimer moves them. XCLAIM's reply carries each entry, so Info needs no read.
+    const [fences, entries] = await Promise.all([
+      Promise.allSettled(won.map(({ lock }) => locks.confirm(lock))),
+      claimLbsEntries(this.#runtime, this.id, won.map(({ at }) => requests[at]!.idInLbs)),
     ]);
-    // Lost within milliseconds of taking it: as good as losing the race. The entry it moved to
-    // us is announced again by reconciliation, as the lock is gone.
-    if (fence === 0) throw new AlreadyClaimedError(dataStreamName);
-    const held = { ...taken.taken, fence };
-    if (!entry) {
-      await locks.release(held);
-      throw new StreamNotPendingError(dataStreamName, idInLbs);
-    }
-    const info = infoOf(entry.message as Record<string, string>, options.maxLbsEntryBytes);
-    const acquisition: Acquisition = {
-      ...held,
-      dataStreamName,
-      idInLbs,
-      info,
-      origin: "claim",
-    };
+    const acquisitions: Acquisition[] = [];
+    const releases: Promise<unknown>[] = [];
+    won.forEach(({ at, lock }, i) => {
+      const { dataStreamName, idInLbs } = requests[at]!;
+      const fence = fences[i]!;
+      const entry = entries[i];
+      if (fence.status === "rejected") {
+        outcomes[at] = new ItemFailure(fence.reason);
+      } else if (fence.value === 0) {
+        // Lost within milliseconds of taking it: as good as losing the race. The entry it moved
+        // to us is announced again by reconciliation, as the lock is gone.
+        outcomes[at] = new ItemFailure(new AlreadyClaimedError(dataStreamName));
+      } else if (!entry) {
+        releases.push(locks.release(lock));
+        outcomes[at] = new ItemFailure(new StreamNotPendingError(dataStreamName, idInLbs));
+      } else {
+        const info = infoOf(entry.message, options.maxLbsEntryBytes);
+        acquisitions.push({
+          ...lock,
+          fence: fence.value,
+          dataStreamName,
+          idInLbs,
+          info,
+          origin: "claim",
+        });
+        outcomes[at] = { dataStreamName, idInLbs, fence: fence.value, info };
+      }
+    });
+    await Promise.all(releases);
+    if (acquisitions.length === 0) return outcomes;
     const stopped = !this.#supervisor.getSnapshot().matches("running");
-    if (state.abandoned || stopped) {
-      // The caller was told this claim failed, or the client began to stop while it ran: hand the
-      // stream to the others at once rather than leave its entry in our PEL without a lock until
-      // reconciliation.
-      await handBack(this.#runtime, acquisition);
-      if (stopped) throw new ClientClosedError("The stream client was stopped during the claim");
-      throw new StreamNotPendingError(dataStreamName, idInLbs);
+    if (batch.abandoned || stopped) {
+      // The caller was told these claims failed, or the client began to stop while they ran:
+      // hand the streams to the others at once rather than leave their entries in our PEL
+      // without a lock until reconciliation.
+      await Promise.all(acquisitions.map((acquisition) => handBack(this.#runtime, acquisition)));
+      return outcomes.map((outcome) => {
+        if (outcome instanceof ItemFailure) return outcome;
+        return new ItemFailure(
+          stopped
+            ? new ClientClosedError("The stream client was stopped during the claim")
+            : new StreamNotPendingError(outcome.dataStreamName, outcome.idInLbs),
+        );
+      });
     }
-    await this.#adopt(acquisition);
-    // Handed back instead if the client began to stop before the supervisor took it.
-    if (keyOfStream(this.#context(), dataStreamName) === undefined) {
-      throw new ClientClosedError("The stream client was stopped during the claim");
-    }
-    state.result = { dataStreamName, idInLbs, fence, info };
-    return state.result;
+    await this.#adopt(acquisitions);
+    // Handed back instead if the client began to stop before the supervisor took them.
+    const context = this.#context();
+    batch.outcomes = outcomes.map((outcome) =>
+      outcome instanceof ItemFailure || keyOfStream(context, outcome.dataStreamName) !== undefined
+        ? outcome
+        : new ItemFailure(new ClientClosedError("The stream client was stopped during the claim"))
+    );
+    return batch.outcomes;
   }
 
   /**
    * Hands an acquisition to the supervisor. Claims whose replies arrive together
    * (a takeover of many streams) are handed over as one event, not one each.
    */
-  #adopt(acquisition: Acquisition): Promise<void> {
-    this.#adoptions.push(acquisition);
+  #adopt(acquisitions: readonly Acquisition[]): Promise<void> {
+    this.#adoptions.push(...acquisitions);
     return this.#adopting ??= Promise.resolve().then(() => {
       const acquisitions = this.#adoptions;
       this.#adoptions = [];
@@ -254,8 +308,9 @@ export class StreamClient implements AsyncDisposable {
     }
     supervisor.send({ type: "STOP", reason: "client done" });
     await waitFor(supervisor, (s) => s.status === "done", { timeout: Infinity });
-    // Each ends within its deadline: handed back if it won, or failed with ClientClosedError.
-    await Promise.all(this.#claimsInFlight);
+    // Claims in flight end within their deadline: handed back if they won, or failed with
+    // ClientClosedError. Once they have, none of them still uses Redis.
+    await this.#claims.idle();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -15,15 +15,23 @@ interface Waiting<T, R> {
   readonly reject: (error: unknown) => void;
 }
 
-type BatchRun<T, R> = (items: readonly T[]) => Promise<ReadonlyArray<R | Promise<R>>>;
+/** An item's own failure in a batch's answer: its caller's promise rejects with `error`. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
+type BatchRun<T, R> = (items: readonly T[]) => Promise<ReadonlyArray<R | Promise<R> | ItemFailure>>;
 
 export class TickBatch<T, R> {
   readonly #run: BatchRun<T, R>;
   #waiting: Waiting<T, R>[] = [];
+  /** Batches sent and not yet answered. */
+  #running = 0;
+  #idleWaiters: Array<() => void> = [];
 
   /**
-   * `run` answers one result per item, in order: a value, or a promise of its
-   * own when items can fail alone. If `run` itself fails, every item fails.
+   * `run` answers one result per item, in order: a value, a promise of its own,
+   * or an ItemFailure: items can fail alone. If `run` itself fails, every item fails.
    */
   constructor(run: BatchRun<T, R>) {
     this.#run = run;
@@ -35,6 +43,16 @@ export class TickBatch<T, R> {
     });
   }
 
+  /** Resolves once no item waits for its batch and no batch awaits its answer. */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    return this.#waiting.length === 0 && this.#running === 0;
+  }
+
   #flush(): void {
     const batch = this.#waiting;
     this.#waiting = [];
@@ -44,9 +62,21 @@ export class TickBatch<T, R> {
     } catch (error) {
       running = Promise.reject(error);
     }
+    this.#running++;
     running.then(
-      (results) => batch.forEach((waiting, i) => waiting.resolve(results[i]!)),
+      (results) =>
+        batch.forEach((waiting, i) => {
+          const result = results[i]!;
+          if (result instanceof ItemFailure) waiting.reject(result.error);
+          else waiting.resolve(result);
+        }),
       (error) => batch.forEach((waiting) => waiting.reject(error)),
-    );
+    ).finally(() => {
+      this.#running--;
+      if (!this.#isIdle()) return;
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import {
   addStream,
   ClientClosedError,
@@ -18,6 +19,7 @@ import {
 import {
   consumerIndexKey,
   consumerLocksKey,
+  fenceKey,
   lbsGroupName,
   lbsStreamKey,
   orphanChannel,
@@ -249,6 +251,7 @@ describe("takeover without keyspace events", () => {
     const claiming = leaving.client.claim(expired.payload);
     let claimSettled = false;
     claiming.catch(() => {}).finally(() => (claimSettled = true));
+    await new Promise((resolve) => setImmediate(resolve)); // claims made together go out now
     const stopping = leaving.client.done();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the freeze itself
     db.server.resume();
@@ -267,6 +270,21 @@ describe("takeover without keyspace events", () => {
     );
     assert.equal(await db.redis.exists(lockKey(name, id)), 0, "no lock left behind");
     await Promise.all([staying.client.done(), listener.quit()]);
+  });
+
+  it("a claim made just as its client stops fails without taking the stream", async () => {
+    const service = uniqueName();
+    const { owner, name, id } = await ownerOfOneStream(service);
+    const peer = await started(service, "peer");
+    owner.client.supervisor.stop();
+    const expired = await peer.log.next((n) => n.type === NotificationType.StreamExpired);
+    const fence = await db.redis.get(fenceKey(lockKey(name, id)));
+    const claiming = peer.client.claim(expired.payload);
+    const failed = assert.rejects(claiming, ClientClosedError);
+    await peer.client.done(); // in the same turn: the claim has not gone to Redis yet
+    await failed;
+    assert.equal(await db.redis.get(fenceKey(lockKey(name, id))), fence, "no acquisition since");
+    assert.equal(await db.redis.exists(lockKey(name, id)), 0, "no lock left behind");
   });
 
   it("a stream given back moments after its expiry was heard is announced again", async () => {

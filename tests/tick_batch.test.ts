@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TickBatch } from "../src/tick_batch.ts";
+import { ItemFailure, TickBatch } from "../src/tick_batch.ts";
 
 describe("TickBatch", () => {
   it("serves the calls of one turn of the event loop with one run, each its own result", async () => {
@@ -45,5 +45,30 @@ describe("TickBatch", () => {
       const settled = await Promise.allSettled([batch.add(1), batch.add(2)]);
       assert.deepEqual(settled.map((s) => s.status), ["rejected", "rejected"]);
     }
+  });
+
+  it("an ItemFailure fails its item with the error it carries", async () => {
+    const batch = new TickBatch((items: readonly number[]) =>
+      Promise.resolve(items.map((n) => n < 0 ? new ItemFailure(new RangeError(`${n}`)) : n))
+    );
+    const [ok, failed] = await Promise.allSettled([batch.add(1), batch.add(-1)]);
+    assert.deepEqual(ok, { status: "fulfilled", value: 1 });
+    assert.ok(failed.status === "rejected" && failed.reason instanceof RangeError);
+  });
+
+  it("idle() resolves once queued items and running batches are answered", async () => {
+    let answer = () => {};
+    const batch = new TickBatch((items: readonly number[]) =>
+      new Promise<number[]>((resolve) => (answer = () => resolve([...items])))
+    );
+    await batch.idle(); // nothing queued: at once
+    const item = batch.add(1);
+    let idle = false;
+    const idled = batch.idle().then(() => (idle = true));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the batch runs, unanswered
+    assert.equal(idle, false, "not idle while a batch waits for its answer");
+    answer();
+    await idled;
+    assert.equal(await item, 1);
   });
 });
