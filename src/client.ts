@@ -5,17 +5,10 @@
  * and the iterator is the supervisor's notification queue.
  */
 import { type Actor, type AnyActorRef, createActor, waitFor } from "xstate";
-import type { Acquisition } from "./acquisition.ts";
+import { type ClaimResult, Claims } from "./claims.ts";
 import { processEnv, resolveConsumerId } from "./consumer_id.ts";
-import {
-  AlreadyClaimedError,
-  ClientClosedError,
-  OwnershipLostError,
-  StreamNotOwnedError,
-  StreamNotPendingError,
-} from "./errors.ts";
+import { ClientClosedError, OwnershipLostError, StreamNotOwnedError } from "./errors.ts";
 import { fenceKey } from "./keys.ts";
-import { type HeldLock, holderOf } from "./lock/stream_locks.ts";
 import { keyOfStream, owningStreams, supervisorMachine } from "./machines/supervisor_machine.ts";
 import type { LbsInfo, Notification } from "./notifications.ts";
 import { NotificationQueue } from "./notification_queue.ts";
@@ -24,29 +17,8 @@ import type { StreamOwnership } from "./ownership.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/client.ts";
 import { type ClientRuntime, createRuntime } from "./runtime.ts";
 import { fencedSet } from "./scripts/fenced_set.ts";
-import { withDeadline } from "./actors/deadline.ts";
-import { handBack } from "./actors/release_stream.ts";
-import { decodeLbsEntry } from "./lbs_entry.ts";
-import { claimLbsEntries } from "./actors/claim_lbs_entries.ts";
-import { ItemFailure, TickBatch } from "./tick_batch.ts";
 
-/** What a successful claim() returns. */
-export interface ClaimResult extends LbsInfo {
-  /** Fencing token of this acquisition: larger than any earlier owner's. */
-  readonly fence: number;
-  /** The producer's Info from the LBS entry. */
-  readonly info: Readonly<Record<string, unknown>>;
-}
-
-/** A claim's result, or its own failure: claims served together fail alone. */
-type ClaimOutcome = ClaimResult | ItemFailure;
-
-interface ClaimBatch {
-  /** Its caller was told it failed (the deadline passed): what it won goes back. */
-  abandoned: boolean;
-  /** Set once the claims are settled and the streams adopted. */
-  outcomes: ClaimOutcome[] | undefined;
-}
+export type { ClaimResult } from "./claims.ts";
 
 /**
  * Creates a consumer of `service`'s load-balancer stream.
@@ -75,10 +47,7 @@ export class StreamClient implements AsyncDisposable {
   readonly #runtime: ClientRuntime;
   readonly #supervisor: Actor<typeof supervisorMachine>;
   #started = false;
-  #adoptions: Acquisition[] = [];
-  #adopting: Promise<void> | undefined;
-  /** Claims made together (a takeover) are served together: see #claimTogether. */
-  readonly #claims: TickBatch<LbsInfo, ClaimResult>;
+  readonly #claims: Claims;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
     const resolved = resolveOptions(options);
@@ -89,7 +58,7 @@ export class StreamClient implements AsyncDisposable {
     });
     this.#runtime = createRuntime(redis, service, this.id, resolved, queue);
     this.#supervisor = createActor(supervisorMachine, { input: this.#runtime });
-    this.#claims = new TickBatch((requests) => this.#claimTogether(requests));
+    this.#claims = new Claims(this.#runtime, this.#supervisor);
   }
 
   /** The supervisor actor, for inspection (`getSnapshot()`, `subscribe()`). */
@@ -121,7 +90,9 @@ export class StreamClient implements AsyncDisposable {
 
   /**
    * Takes over an expired stream: its lock (with a new fencing token) and its
-   * LBS entry. Of several concurrent claimers exactly one wins.
+   * LBS entry. Of several concurrent claimers exactly one wins. Claims made in
+   * the same turn of the event loop go to Redis together: call it for each
+   * StreamExpired without awaiting one before the next.
    * @throws {AlreadyClaimedError} when another consumer holds the lock.
    * @throws {StreamNotPendingError} when the stream was finished meanwhile.
    * @throws {DeadlineExceededError} when Redis did not answer in time; a claim
@@ -134,146 +105,10 @@ export class StreamClient implements AsyncDisposable {
       if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
         throw new TypeError("claim() needs { dataStreamName, idInLbs }");
       }
-      return this.#claims.add({ dataStreamName, idInLbs });
+      return this.#claims.claim({ dataStreamName, idInLbs });
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  /**
-   * Serves the claims made in one turn of the event loop together, under one
-   * deadline: a takeover makes thousands at once, and a chain of promises and
-   * a timer each would cost more than their share of the Redis work.
-   */
-  async #claimTogether(requests: readonly LbsInfo[]): Promise<ClaimOutcome[]> {
-    // Queued as the client began to stop: they never reach Redis.
-    if (!this.#supervisor.getSnapshot().matches("running")) {
-      throw new ClientClosedError("The stream client was stopped before the claim was sent");
-    }
-    const batch: ClaimBatch = { abandoned: false, outcomes: undefined };
-    const attempt = this.#claimAll(requests, batch);
-    try {
-      return await withDeadline(
-        attempt,
-        Math.max(5000, 2 * this.#runtime.options.heartbeatMs),
-        requests.length === 1
-          ? `claim of stream "${requests[0]!.dataStreamName}"`
-          : `claim of ${requests.length} streams`,
-      );
-    } catch (error) {
-      if (batch.outcomes) return batch.outcomes; // won just as the deadline passed
-      batch.abandoned = true;
-      // Whatever failed (a connection closed under it, say), the claim ended with the client.
-      if (
-        this.#supervisor.getSnapshot().status === "done" && !(error instanceof ClientClosedError)
-      ) {
-        throw new ClientClosedError("The stream client was stopped during the claim", {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-  }
-
-  async #claimAll(requests: readonly LbsInfo[], batch: ClaimBatch): Promise<ClaimOutcome[]> {
-    const { locks, options } = this.#runtime;
-    const started = Date.now();
-    const takes = await Promise.allSettled(
-      requests.map((r) => locks.take(r.dataStreamName, r.idInLbs, options.heartbeatMs)),
-    );
-    const tookMs = Date.now() - started;
-    const outcomes: ClaimOutcome[] = new Array(requests.length);
-    const won: Array<{ at: number; lock: Omit<HeldLock, "fence"> }> = [];
-    takes.forEach((take, at) => {
-      const { dataStreamName } = requests[at]!;
-      if (take.status === "rejected") {
-        outcomes[at] = new ItemFailure(take.reason);
-        return;
-      }
-      const outcome = take.value;
-      const taken = "taken" in outcome;
-      options.metrics.recordClaimAttempt?.(dataStreamName, taken, tookMs);
-      options.metrics.recordLockAcquisitionAttempt?.(dataStreamName, taken, tookMs);
-      if ("taken" in outcome) won.push({ at, lock: outcome.taken });
-      else {outcomes[at] = new ItemFailure(
-          new AlreadyClaimedError(dataStreamName, holderOf(outcome.heldBy)),
-        );}
-    });
-    if (won.length === 0) return outcomes;
-    // The entries move to us in the same round trip as the fences are drawn: the locks are ours,
-    // so no other claimer moves them. XCLAIM's reply carries each entry, so Info needs no read.
-    const [fences, entries] = await Promise.all([
-      Promise.allSettled(won.map(({ lock }) => locks.confirm(lock))),
-      claimLbsEntries(this.#runtime, this.id, won.map(({ at }) => requests[at]!.idInLbs)),
-    ]);
-    const acquisitions: Acquisition[] = [];
-    const releases: Promise<unknown>[] = [];
-    won.forEach(({ at, lock }, i) => {
-      const { dataStreamName, idInLbs } = requests[at]!;
-      const fence = fences[i]!;
-      const entry = entries[i];
-      if (fence.status === "rejected") {
-        outcomes[at] = new ItemFailure(fence.reason);
-      } else if (fence.value === 0) {
-        // Lost within milliseconds of taking it: as good as losing the race. The entry it moved
-        // to us is announced again by reconciliation, as the lock is gone.
-        outcomes[at] = new ItemFailure(new AlreadyClaimedError(dataStreamName));
-      } else if (!entry) {
-        releases.push(locks.release(lock));
-        outcomes[at] = new ItemFailure(new StreamNotPendingError(dataStreamName, idInLbs));
-      } else {
-        const info = infoOf(entry.message, options.maxLbsEntryBytes);
-        acquisitions.push({
-          ...lock,
-          fence: fence.value,
-          dataStreamName,
-          idInLbs,
-          info,
-          origin: "claim",
-        });
-        outcomes[at] = { dataStreamName, idInLbs, fence: fence.value, info };
-      }
-    });
-    await Promise.all(releases);
-    if (acquisitions.length === 0) return outcomes;
-    const stopped = !this.#supervisor.getSnapshot().matches("running");
-    if (batch.abandoned || stopped) {
-      // The caller was told these claims failed, or the client began to stop while they ran:
-      // hand the streams to the others at once rather than leave their entries in our PEL
-      // without a lock until reconciliation.
-      await Promise.all(acquisitions.map((acquisition) => handBack(this.#runtime, acquisition)));
-      return outcomes.map((outcome) => {
-        if (outcome instanceof ItemFailure) return outcome;
-        return new ItemFailure(
-          stopped
-            ? new ClientClosedError("The stream client was stopped during the claim")
-            : new StreamNotPendingError(outcome.dataStreamName, outcome.idInLbs),
-        );
-      });
-    }
-    await this.#adopt(acquisitions);
-    // Handed back instead if the client began to stop before the supervisor took them.
-    const context = this.#context();
-    batch.outcomes = outcomes.map((outcome) =>
-      outcome instanceof ItemFailure || keyOfStream(context, outcome.dataStreamName) !== undefined
-        ? outcome
-        : new ItemFailure(new ClientClosedError("The stream client was stopped during the claim"))
-    );
-    return batch.outcomes;
-  }
-
-  /**
-   * Hands an acquisition to the supervisor. Claims whose replies arrive together
-   * (a takeover of many streams) are handed over as one event, not one each.
-   */
-  #adopt(acquisitions: readonly Acquisition[]): Promise<void> {
-    this.#adoptions.push(...acquisitions);
-    return this.#adopting ??= Promise.resolve().then(() => {
-      const acquisitions = this.#adoptions;
-      this.#adoptions = [];
-      this.#adopting = undefined;
-      this.#supervisor.send({ type: "STREAMS_ACQUIRED", acquisitions });
-    });
   }
 
   /**
@@ -308,8 +143,7 @@ export class StreamClient implements AsyncDisposable {
     }
     supervisor.send({ type: "STOP", reason: "client done" });
     await waitFor(supervisor, (s) => s.status === "done", { timeout: Infinity });
-    // Claims in flight end within their deadline: handed back if they won, or failed with
-    // ClientClosedError. Once they have, none of them still uses Redis.
+    // Once claims in flight have ended, none of them still uses Redis.
     await this.#claims.idle();
   }
 
@@ -391,17 +225,5 @@ export async function fencedWrite(
   );
   if (Number(written) !== 1) {
     throw new OwnershipLostError(ownership.dataStreamName, ownership.fence);
-  }
-}
-
-/** The producer's Info in an LBS entry ({} when the entry cannot be decoded). */
-function infoOf(
-  fields: Record<string, string>,
-  maxBytes: number,
-): Readonly<Record<string, unknown>> {
-  try {
-    return decodeLbsEntry(fields, maxBytes).info;
-  } catch {
-    return {};
   }
 }
