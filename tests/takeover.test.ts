@@ -80,6 +80,15 @@ describe("takeover without keyspace events", () => {
     return { owner, name, id };
   }
 
+  /** A peer told that the stream of an owner that crashed expired. */
+  async function peerToldOfOrphan(service: string) {
+    const { owner, name, id } = await ownerOfOneStream(service);
+    const peer = await started(service, "peer");
+    owner.client.supervisor.stop(); // a crash: nothing released, nothing announced
+    const expired = await peer.log.next((n) => n.type === NotificationType.StreamExpired);
+    return { peer, name, id, expired };
+  }
+
   it("the sweeper announces every stream of a crashed client, then forgets the client", async () => {
     const service = uniqueName();
     const owner = await started(service, "owner");
@@ -212,11 +221,7 @@ describe("takeover without keyspace events", () => {
   });
 
   it("a claim abandoned at its deadline gives the stream back and it is announced again", async () => {
-    const service = uniqueName();
-    const { owner, name, id } = await ownerOfOneStream(service);
-    const peer = await started(service, "peer");
-    owner.client.supervisor.stop();
-    const first = await peer.log.next((n) => n.type === NotificationType.StreamExpired);
+    const { peer, name, id, expired: first } = await peerToldOfOrphan(uniqueName());
 
     db.server.pause(); // the claim's commands wait in the socket past its 5 s deadline
     const claiming = peer.client.claim(first.payload);
@@ -273,11 +278,7 @@ describe("takeover without keyspace events", () => {
   });
 
   it("a claim made just as its client stops fails without taking the stream", async () => {
-    const service = uniqueName();
-    const { owner, name, id } = await ownerOfOneStream(service);
-    const peer = await started(service, "peer");
-    owner.client.supervisor.stop();
-    const expired = await peer.log.next((n) => n.type === NotificationType.StreamExpired);
+    const { peer, name, id, expired } = await peerToldOfOrphan(uniqueName());
     const fence = await db.redis.get(fenceKey(lockKey(name, id)));
     const claiming = peer.client.claim(expired.payload);
     const failed = assert.rejects(claiming, ClientClosedError);
