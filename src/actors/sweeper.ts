@@ -165,9 +165,42 @@ async function inspect(runtime: ClientRuntime, client: string, keys: readonly st
   return { gone, foreign, alive, nextDueMs };
 }
 
-/** Stream names of LBS ids, so reconciliation reads each entry once. */
-const namesById = new Map<string, string | null>();
-const NAME_CACHE_LIMIT = 100_000;
+/**
+ * Stream names of LBS ids, so reconciliation reads each entry once. Bounded:
+ * full, it starts over.
+ */
+export class StreamNameCache {
+  readonly #limit: number;
+  readonly #names = new Map<string, string | null>();
+
+  constructor(limit = 100_000) {
+    this.#limit = limit;
+  }
+
+  /** The stream name of each LBS id (null for a malformed or missing entry). */
+  async namesOf(runtime: ClientRuntime, ids: readonly string[]): Promise<Array<string | null>> {
+    const cacheKey = (id: string) => `${runtime.lbsStream}\u0000${id}`;
+    // This call's answers are kept apart: the cache may start over while it reads, or under it.
+    const names = new Map<string, string | null>();
+    for (const id of ids) {
+      const cached = this.#names.get(cacheKey(id));
+      if (cached !== undefined) names.set(id, cached);
+    }
+    const unknown = ids.filter((id) => !names.has(id));
+    const entries = await readLbsEntries(runtime, unknown);
+    unknown.forEach((id, i) => {
+      const entry = entries[i]!;
+      if (entry === "missing") return; // not cached: the entry may not be visible yet
+      const name = entry === "malformed" ? null : entry.dataStreamName;
+      names.set(id, name);
+      if (this.#names.size >= this.#limit) this.#names.clear();
+      this.#names.set(cacheKey(id), name);
+    });
+    return ids.map((id) => names.get(id) ?? null);
+  }
+}
+
+const streamNames = new StreamNameCache();
 
 async function reconcilePending(runtime: ClientRuntime): Promise<number> {
   const { redis, options } = runtime;
@@ -183,7 +216,7 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
       { IDLE: options.heartbeatMs },
     );
     if (page.length === 0) break;
-    const names = await streamNamesOf(runtime, page.map((entry) => entry.id));
+    const names = await streamNames.namesOf(runtime, page.map((entry) => entry.id));
     const keys = page.flatMap((entry, i) => names[i] ? [lockKey(names[i], entry.id)] : []);
     const states = await runtime.locks.inspectAll(keys);
     const notices: OrphanNotice[] = await noticesForLockKeys(
@@ -196,23 +229,6 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
     start = `(${page[page.length - 1]!.id}`;
   }
   return announced;
-}
-
-/** The stream name of each LBS id (null for a malformed or missing entry), cached. */
-async function streamNamesOf(
-  runtime: ClientRuntime,
-  ids: readonly string[],
-): Promise<Array<string | null>> {
-  const cacheKey = (id: string) => `${runtime.lbsStream}\u0000${id}`;
-  const unknown = ids.filter((id) => !namesById.has(cacheKey(id)));
-  const entries = await readLbsEntries(runtime, unknown);
-  unknown.forEach((id, i) => {
-    const entry = entries[i]!;
-    if (entry === "missing") return; // not cached: the entry may not be visible yet
-    if (namesById.size >= NAME_CACHE_LIMIT) namesById.clear();
-    namesById.set(cacheKey(id), entry === "malformed" ? null : entry.dataStreamName);
-  });
-  return ids.map((id) => namesById.get(cacheKey(id)) ?? null);
 }
 
 /** A sweep that outlives its reconcile interval is abandoned; the next one starts over. */
