@@ -1,19 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { heartbeat } from "../src/actors/heartbeat.ts";
-import { NotificationQueue } from "../src/notification_queue.ts";
-import { silentLogger } from "../src/observability.ts";
-import { resolveOptions } from "../src/options.ts";
-import { createRuntime } from "../src/runtime.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
+import { testRuntime } from "./helpers/test_runtime.ts";
 
 describe("heartbeat", () => {
   const db = useRedis();
 
   it("completes within its deadline even when settling an outage's locks stalls", async () => {
-    const options = resolveOptions({ heartbeatMs: 400, logger: silentLogger });
-    const runtime = createRuntime(db.redis, uniqueName(), "c", options, new NotificationQueue(10));
+    const runtime = testRuntime(db.redis, uniqueName(), { heartbeatMs: 400 });
     const taken = await runtime.locks.acquire(uniqueName("s"), "1-0", 60_000);
     assert.ok("held" in taken);
     // The lock is still ours in Redis, so settling releases it: make that release hang.

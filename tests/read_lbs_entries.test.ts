@@ -3,20 +3,16 @@ import assert from "node:assert/strict";
 import { addStream } from "../mod.ts";
 import { readLbsEntries } from "../src/actors/read_lbs_entries.ts";
 import { LBS_FIELD, lbsStreamKey } from "../src/keys.ts";
-import { NotificationQueue } from "../src/notification_queue.ts";
-import { silentLogger } from "../src/observability.ts";
-import { resolveOptions } from "../src/options.ts";
-import { createRuntime } from "../src/runtime.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
+import { testRuntime } from "./helpers/test_runtime.ts";
 
 describe("readLbsEntries", () => {
   const db = useRedis();
 
   it("reads entries by id in one call, each one's fate its own", async () => {
     const service = uniqueName();
-    const options = resolveOptions({ logger: silentLogger });
-    const runtime = createRuntime(db.redis, service, "c", options, new NotificationQueue(10));
+    const runtime = testRuntime(db.redis, service);
     const good = await addStream(db.redis, service, { dataStreamName: "s", info: { k: 1 } });
     const malformed = await db.redis.xAdd(lbsStreamKey(service), "*", { [LBS_FIELD]: "{oops" });
     const ids = [good, "1-1", malformed, "99999999999999999999999-0", "not-an-id", good];
@@ -33,8 +29,7 @@ describe("readLbsEntries", () => {
 
   it("reads thousands of entries, a script call per thousand", async () => {
     const service = uniqueName();
-    const options = resolveOptions({ logger: silentLogger });
-    const runtime = createRuntime(db.redis, service, "c", options, new NotificationQueue(10));
+    const runtime = testRuntime(db.redis, service);
     const ids = await Promise.all(
       Array.from(
         { length: 2500 },

@@ -12,14 +12,11 @@ import type { Acquisition, AcquisitionOrigin } from "../src/acquisition.ts";
 import { heartbeat } from "../src/actors/heartbeat.ts";
 import { releaseStreamActorFor } from "../src/actors/release_stream.ts";
 import { ensureGroup } from "../src/actors/startup.ts";
-import { NotificationQueue } from "../src/notification_queue.ts";
-import { silentLogger } from "../src/observability.ts";
-import { resolveOptions } from "../src/options.ts";
 import type { RedisClient } from "../src/redis/client.ts";
-import { createRuntime } from "../src/runtime.ts";
 import type { StreamEvent, StreamReport } from "../src/machines/stream_types.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
+import { testRuntime } from "./helpers/test_runtime.ts";
 import { waitUntil } from "./fixture/wait.ts";
 
 const modelEvents: StreamEvent[] = [
@@ -81,8 +78,8 @@ describe("stream machine, model-based against real Redis", () => {
 
 async function freshWorld(redis: RedisClient, origin: AcquisitionOrigin) {
   const service = uniqueName();
-  const options = resolveOptions({ heartbeatMs: 1000, logger: silentLogger });
-  const runtime = createRuntime(redis, service, "model", options, new NotificationQueue(10));
+  const runtime = testRuntime(redis, service, { heartbeatMs: 1000 }, "model");
+  const { options } = runtime;
   await ensureGroup(runtime);
   const idInLbs = await addStream(redis, service, { dataStreamName: "s", info: {} });
   await redis.xReadGroup(runtime.lbsGroup, "model", { key: runtime.lbsStream, id: ">" });
