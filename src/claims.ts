@@ -148,6 +148,8 @@ export class Claims {
         const info = infoOf(entry.message, options.maxLbsEntryBytes);
         const fenced = { ...lock, fence: fence.value };
         acquisitions.push({ ...fenced, dataStreamName, idInLbs, info, origin: "claim" });
+        const delayMs = this.#runtime.takeoverClock?.taken(lock.lockKey);
+        if (delayMs !== undefined) options.metrics.recordTakeover?.(dataStreamName, delayMs);
         outcomes[at] = { dataStreamName, idInLbs, fence: fence.value, info };
       }
     });

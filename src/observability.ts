@@ -1,4 +1,5 @@
 /** The logger and metrics hooks a client reports through. */
+import type { AcquisitionOrigin } from "./acquisition.ts";
 
 /** A minimal structured logger; console, pino and winston all fit. */
 export interface Logger {
@@ -22,7 +23,40 @@ export interface MetricsRecorder {
   recordStreamProcessingEnd?(dataStreamName: string, startTimeMs: number): void;
   recordKspNotification?(dataStreamName: string): void;
   recordKspNotificationDropped?(): void;
+
+  // Ownership, beyond the Go library's events.
+  /** The client now owns a stream: handed out by the LBS (`lbs`), recovered at start-up, or claimed. */
+  recordStreamAcquired?(dataStreamName: string, origin: AcquisitionOrigin, fence: number): void;
+  /**
+   * A claim won: `delayMs` runs from the moment this client was first told the stream was
+   * orphaned (StreamExpired) to the moment it owned it.
+   */
+  recordTakeover?(dataStreamName: string, delayMs: number): void;
+  /** The client lost a stream it owned (StreamDisowned). */
+  recordStreamDisowned?(dataStreamName: string, reason: "expired" | "taken" | "unreachable"): void;
+  /** One heartbeat: how long it took, how many locks it extended, whether Redis answered. */
+  recordHeartbeat?(durationMs: number, locks: number, answered: boolean): void;
+  /** How many streams the client owns, after every change. */
+  recordOwnedStreams?(count: number): void;
+
+  // The message layer (group consumers). `group` is the consumer group.
+  /** An entry was delivered to a handler (first delivery or redelivery). */
+  recordMessageConsumed?(stream: string, group: string): void;
+  /** A handler finished: acked, or failed (to be retried or dead-lettered). */
+  recordMessageProcessed?(
+    stream: string,
+    group: string,
+    durationMs: number,
+    outcome: MessageOutcome,
+  ): void;
+  /** An entry was dead-lettered, with the reason. */
+  recordMessageDeadLettered?(stream: string, group: string, reason: string): void;
+  /** A reaper pass took over entries left idle by another consumer. */
+  recordMessagesReaped?(stream: string, group: string, count: number): void;
 }
+
+/** How a handler's attempt at a message ended. */
+export type MessageOutcome = "acked" | "retried" | "dead-lettered";
 
 /** Logs warnings and errors to the console; quiet otherwise. */
 export const consoleLogger: Logger = {

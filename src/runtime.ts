@@ -6,6 +6,7 @@ import { consumerIndexKey, lbsDeadLetterKey, lbsGroupName, lbsStreamKey } from "
 import { OrphanAnnouncer } from "./actors/orphan_notices.ts";
 import { StreamLocks } from "./lock/stream_locks.ts";
 import { ClaimShares } from "./claim_shares.ts";
+import { TakeoverClock } from "./takeover_clock.ts";
 import type { Notification } from "./notifications.ts";
 import type { NotificationQueue } from "./notification_queue.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -33,6 +34,8 @@ export interface ClientRuntime {
   readonly claimShares: ClaimShares;
   /** Publishes orphan announcements, batching those of one tick. */
   readonly orphans: OrphanAnnouncer;
+  /** When each orphan was announced; only when the metrics recorder takes takeover delays. */
+  readonly takeoverClock: TakeoverClock | undefined;
   readonly options: ResolvedOptions;
   readonly queue: NotificationQueue<Notification>;
 }
@@ -65,6 +68,7 @@ export function createRuntime(
     locks,
     claimShares: new ClaimShares(locks.prefix),
     orphans: new OrphanAnnouncer(redis, service),
+    takeoverClock: options.metrics.recordTakeover ? new TakeoverClock() : undefined,
     options,
     queue,
   };

@@ -63,6 +63,8 @@ export async function heartbeat(
   // What has not answered by half the TTL counts as unanswered this time.
   const deadlineMs = Math.max(50, Math.floor(ttl / 2));
   await withDeadline(beat, deadlineMs, "heartbeat").catch(() => {});
+  const answered = extended !== undefined;
+  options.metrics.recordHeartbeat?.(Date.now() - (until - ttl), locks.length, answered);
 
   const expired: HeartbeatLock[] = [];
   const lost: string[] = [];

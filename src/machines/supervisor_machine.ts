@@ -117,6 +117,11 @@ export const supervisorMachine = setup({
             acquisition.dataStreamName,
             Date.now(),
           );
+          runtime.options.metrics.recordStreamAcquired?.(
+            acquisition.dataStreamName,
+            acquisition.origin,
+            acquisition.fence,
+          );
           if (acquisition.origin === "claim") continue;
           notify(runtime, {
             type: NotificationType.StreamAdded,
@@ -125,6 +130,7 @@ export const supervisorMachine = setup({
             fence: acquisition.fence,
           });
         }
+        runtime.options.metrics.recordOwnedStreams?.(streams.size);
         return streams;
       },
     }),
@@ -148,12 +154,14 @@ export const supervisorMachine = setup({
             params.dataStreamName,
             Date.now(),
           );
+          context.runtime.options.metrics.recordOwnedStreams?.(context.streams.size);
         }
         return context.streams;
       },
     }),
     reportLoss: ({ context }, params: { report: StreamReport & { type: "STREAM_LOST" } }) => {
       const { dataStreamName, idInLbs, reason } = params.report;
+      context.runtime.options.metrics.recordStreamDisowned?.(dataStreamName, reason);
       notify(context.runtime, {
         type: NotificationType.StreamDisowned,
         payload: { dataStreamName, idInLbs },
@@ -169,6 +177,7 @@ export const supervisorMachine = setup({
         // (re)acquisition of it: a sweeper's late orphan notice must not disown a fresh claim.
         // Whether we still hold a lock is the heartbeat's to say, within half a TTL.
         if (context.streams.has(key)) continue;
+        context.runtime.takeoverClock?.heard(key);
         const outcome = queue.pushCoalesced(key, {
           type: NotificationType.StreamExpired,
           payload: { dataStreamName, idInLbs },

@@ -21,6 +21,12 @@ import {
   resolveReapOptions,
 } from "./reaper.ts";
 import { resolveRetryPolicy, retryDelay, type RetryPolicy } from "./retry_policy.ts";
+import {
+  consoleLogger,
+  type Logger,
+  type MessageOutcome,
+  type MetricsRecorder,
+} from "../observability.ts";
 
 /** What a handler gets besides the message. */
 export interface HandlerContext {
@@ -51,6 +57,10 @@ export interface GroupConsumerOptions {
   readonly deadLetters?: { readonly stream?: string; readonly maxReplays?: number };
   /** Reaping of entries left idle by dead consumers; false turns it off. */
   readonly reaper?: Partial<ReapOptions> | false;
+  /** Where Redis trouble and handler failures are logged, as for the stream client. */
+  readonly logger?: Logger;
+  /** The same recorder as the stream client's; the message layer calls its `recordMessage*`. */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** Creates (does not start) a group consumer. @throws {TypeError | RangeError} on bad options. */
@@ -75,6 +85,8 @@ export class GroupConsumer {
   readonly #concurrency: number;
   readonly #attemptsKey: string;
   readonly #retriesKey: string;
+  readonly #logger: Logger;
+  readonly #metrics: MetricsRecorder;
   #running = false;
   #stop = new AbortController();
   #handlerAbort = new AbortController();
@@ -101,6 +113,8 @@ export class GroupConsumer {
     this.#concurrency = positive("concurrency", options.concurrency ?? 1);
     this.#attemptsKey = `${this.stream}:${this.group}:attempts`;
     this.#retriesKey = `${this.stream}:${this.group}:retries`;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#metrics = options.metrics ?? {};
     this.deadLetters = new DeadLetters(redis, {
       stream: this.stream,
       deadLetterStream: options.deadLetters?.stream,
@@ -160,7 +174,9 @@ export class GroupConsumer {
 
   /** One reaper pass (also run on the reaper's timer). */
   async reapOnce(): Promise<ReapReport> {
-    return await reapIdleEntries(this.#reapContext(), this.#reap ?? resolveReapOptions({}));
+    const report = await reapIdleEntries(this.#reapContext(), this.#reap ?? resolveReapOptions({}));
+    this.#metrics.recordMessagesReaped?.(this.stream, this.group, report.claimed);
+    return report;
   }
 
   /** Handles retries that are due now (also run on a timer). @returns how many were taken. */
@@ -219,8 +235,9 @@ export class GroupConsumer {
             BLOCK: this.#blockMs,
           });
         for (const { id, message } of streamMessages(reply)) this.#dispatch(id, message, "fresh");
-      } catch {
+      } catch (error) {
         if (signal.aborted) return;
+        this.#warn("read failed", error);
         await pause(200, signal); // Redis trouble: entries wait, nothing is lost
       }
     }
@@ -230,7 +247,7 @@ export class GroupConsumer {
     const signal = this.#stop.signal;
     const every = Math.max(10, Math.min(200, this.#retry.baseDelayMs));
     while (!signal.aborted) {
-      await this.retryDueOnce().catch(() => {});
+      await this.retryDueOnce().catch((error) => this.#warn("retries failed", error));
       await pause(every, signal);
     }
   }
@@ -240,13 +257,16 @@ export class GroupConsumer {
     while (!signal.aborted) {
       await pause(options.intervalMs, signal);
       if (signal.aborted) return;
-      await reapIdleEntries(this.#reapContext(), options).catch(() => {});
+      await this.reapOnce().catch((error) => this.#warn("reaping failed", error));
     }
   }
 
   /** "fresh": first delivery through XREADGROUP ">"; "redelivery": a retry or a reaped entry. */
   #dispatch(id: string, fields: Record<string, string>, kind: "fresh" | "redelivery"): void {
-    const task = this.#handle(id, fields, kind).catch(() => {/* left pending: reaped later */});
+    const task = this.#handle(id, fields, kind).catch((error) =>
+      // Left pending: reaped later.
+      this.#warn("handling an entry failed in Redis; it stays pending", error, { id })
+    );
     this.#inFlight.add(task);
     void task.finally(() => this.#inFlight.delete(task));
   }
@@ -270,12 +290,23 @@ export class GroupConsumer {
       ? 0
       : Number((await this.#redis.hGet(this.#attemptsKey, id)) ?? 0);
     const attempt = failures + 1;
+    this.#metrics.recordMessageConsumed?.(this.stream, this.group);
+    const started = Date.now();
     try {
       await this.#options.handler(message, { id, attempt, signal: this.#handlerAbort.signal });
     } catch (error) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const failed = Number(await this.#redis.hIncrBy(this.#attemptsKey, id, 1));
-      if (failed >= this.#retry.maxAttempts) {
+      const outcome: MessageOutcome = failed >= this.#retry.maxAttempts
+        ? "dead-lettered"
+        : "retried";
+      this.#metrics.recordMessageProcessed?.(
+        this.stream,
+        this.group,
+        Date.now() - started,
+        outcome,
+      );
+      if (outcome === "dead-lettered") {
         await this.#deadLetter(id, "failed", fields, text, failed);
       } else {
         const dueAt = Date.now() + retryDelay(failed, this.#retry);
@@ -283,14 +314,25 @@ export class GroupConsumer {
       }
       return;
     }
+    const tookMs = Date.now() - started;
     if (failures === 0) {
       await this.#redis.xAck(this.stream, this.group, id);
-      return;
+    } else {
+      await this.#redis.multi()
+        .xAck(this.stream, this.group, id)
+        .hDel(this.#attemptsKey, id)
+        .execAsPipeline();
     }
-    await this.#redis.multi()
-      .xAck(this.stream, this.group, id)
-      .hDel(this.#attemptsKey, id)
-      .execAsPipeline();
+    this.#metrics.recordMessageProcessed?.(this.stream, this.group, tookMs, "acked");
+  }
+
+  #warn(what: string, error: unknown, fields: Record<string, unknown> = {}): void {
+    this.#logger.warn(`group consumer ${this.name}: ${what}`, {
+      stream: this.stream,
+      group: this.group,
+      ...fields,
+      error: describe(error),
+    });
   }
 
   async #deadLetter(
@@ -300,6 +342,7 @@ export class GroupConsumer {
     lastError: string,
     attempts: number,
   ): Promise<void> {
+    this.#metrics.recordMessageDeadLettered?.(this.stream, this.group, reason);
     await this.deadLetters.add({
       originalId: id,
       reason,
@@ -314,6 +357,10 @@ export class GroupConsumer {
       .zRem(this.#retriesKey, id)
       .execAsPipeline();
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function positive(name: string, value: number): number {
