@@ -29,7 +29,18 @@ export {
   type RetryOptions,
   type StreamClientOptions,
 } from "./src/options.ts";
-export type { Logger, MetricsRecorder } from "./src/observability.ts";
+export {
+  consoleLogger,
+  type Logger,
+  type MessageOutcome,
+  type MetricsRecorder,
+  silentLogger,
+} from "./src/observability.ts";
+export {
+  openTelemetryMetrics,
+  type OpenTelemetryMetricsOptions,
+  OTEL_METRIC_NAMES,
+} from "./src/metrics/open_telemetry.ts";
 export type { StreamOwnership } from "./src/ownership.ts";
 export {
   AlreadyClaimedError,
