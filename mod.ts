@@ -41,6 +41,12 @@ export {
   type OpenTelemetryMetricsOptions,
   OTEL_METRIC_NAMES,
 } from "./src/metrics/open_telemetry.ts";
+export {
+  type AclOptions,
+  consumerAclRules,
+  operatorAclRules,
+  producerAclRules,
+} from "./src/acl.ts";
 export type { StreamOwnership } from "./src/ownership.ts";
 export {
   AlreadyClaimedError,
