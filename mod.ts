@@ -40,6 +40,8 @@ export {
   openTelemetryMetrics,
   type OpenTelemetryMetricsOptions,
   OTEL_METRIC_NAMES,
+  type OtelAttributes,
+  type OtelMeter,
 } from "./src/metrics/open_telemetry.ts";
 export {
   type AclOptions,

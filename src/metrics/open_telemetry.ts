@@ -11,11 +11,40 @@
  * conventions ask. Data stream names are not attributes unless asked for:
  * a service with a stream per session would make every series unbounded.
  *
- * `@opentelemetry/api` is an optional peer dependency: this module only uses
- * its types, the meter is yours.
+ * `@opentelemetry/api` is an optional peer dependency: this module imports
+ * nothing from it (see {@link OtelMeter}); the meter is yours.
  */
-import type { Attributes, Counter, Histogram, Meter } from "@opentelemetry/api";
 import type { MetricsRecorder } from "../observability.ts";
+
+/** Attributes of a measurement (OpenTelemetry's `Attributes`, as this adapter uses them). */
+export type OtelAttributes = Record<string, string | number | boolean>;
+
+interface Counter {
+  add(value: number, attributes?: OtelAttributes): void;
+}
+
+interface Histogram {
+  record(value: number, attributes?: OtelAttributes): void;
+}
+
+interface InstrumentOptions {
+  readonly description?: string;
+  readonly unit?: string;
+}
+
+/**
+ * The part of an OpenTelemetry `Meter` (from `@opentelemetry/api`) this adapter
+ * calls. Declared here so that the package's types never need the API installed.
+ */
+export interface OtelMeter {
+  createCounter(name: string, options?: InstrumentOptions): Counter;
+  createHistogram(name: string, options?: InstrumentOptions): Histogram;
+  createObservableGauge(name: string, options?: InstrumentOptions): {
+    addCallback(
+      callback: (result: { observe(value: number, attributes?: OtelAttributes): void }) => void,
+    ): void;
+  };
+}
 
 /** Options of {@link openTelemetryMetrics}. */
 export interface OpenTelemetryMetricsOptions {
@@ -53,17 +82,17 @@ export const OTEL_METRIC_NAMES = {
  * @returns a recorder for the `metrics` option of the client and the message layer.
  */
 export function openTelemetryMetrics(
-  meter: Meter,
+  meter: OtelMeter,
   options: OpenTelemetryMetricsOptions = {},
 ): MetricsRecorder {
   const system = options.system ?? "redis";
-  const base: Attributes = { "messaging.system": system };
+  const base: OtelAttributes = { "messaging.system": system };
   if (options.service !== undefined) base["messaging.destination.name"] = options.service;
-  const own = (dataStreamName: string, extra: Attributes = {}): Attributes =>
+  const own = (dataStreamName: string, extra: OtelAttributes = {}): OtelAttributes =>
     options.streamNames
       ? { ...base, "rsc.data_stream.name": dataStreamName, ...extra }
       : { ...base, ...extra };
-  const message = (stream: string, group: string, extra: Attributes = {}): Attributes => ({
+  const message = (stream: string, group: string, extra: OtelAttributes = {}): OtelAttributes => ({
     "messaging.system": system,
     "messaging.destination.name": stream,
     "messaging.consumer.group.name": group,
