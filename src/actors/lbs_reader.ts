@@ -72,7 +72,7 @@ async function readLoop(
         await pause(backoffDelay(failures - 1, options.retry), signal);
         // A Redis that restarted without persistence lost the LBS and its group.
         if (String((error as Error)?.message).includes("NOGROUP")) {
-          await ensureGroup(runtime, "0").catch(() => {});
+          await ensureGroup(runtime).catch(() => {});
         }
       }
     }

@@ -10,6 +10,7 @@ import { leaveConsumerIndex } from "../scripts/consumer_liveness.ts";
 import { markClientAlive } from "./mark_alive.ts";
 import { withDeadline } from "./deadline.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
+import { createLbsGroup } from "../lbs_group.ts";
 
 export async function startup(runtime: ClientRuntime): Promise<Acquisition[]> {
   await ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
@@ -33,20 +34,13 @@ export async function leave(runtime: ClientRuntime): Promise<void> {
 }
 
 /**
- * Creates the LBS group with MKSTREAM; an existing group is fine. At start-up
- * it starts at `$` (new entries only), as the Go client does. When a running
- * reader finds the group gone (Redis lost its data), it starts at `0`: entries
- * are deleted once done, so whatever the stream holds is unfinished, and an
- * entry added before the group is back must not be skipped.
+ * Creates the LBS group at `0` with MKSTREAM; an existing group (made by
+ * addStream, a peer, or a Go consumer at `$`) is kept as it is. Starting at
+ * `0` delivers the entries added before any consumer ran: done entries are
+ * deleted, so whatever the stream holds is unfinished work.
  */
-export async function ensureGroup(runtime: ClientRuntime, startId: "$" | "0" = "$"): Promise<void> {
-  try {
-    await runtime.redis.xGroupCreate(runtime.lbsStream, runtime.lbsGroup, startId, {
-      MKSTREAM: true,
-    });
-  } catch (error) {
-    if (!String((error as Error)?.message).includes("BUSYGROUP")) throw error;
-  }
+export async function ensureGroup(runtime: ClientRuntime): Promise<void> {
+  await createLbsGroup(runtime.redis, runtime.lbsStream, runtime.lbsGroup);
 }
 
 /**

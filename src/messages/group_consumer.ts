@@ -51,7 +51,12 @@ export interface GroupConsumerOptions {
   readonly blockMs?: number;
   /** Handlers running at once. @default 1 */
   readonly concurrency?: number;
-  /** Where a new group starts: "$" (new entries) or "0" (the whole stream). @default "$" */
+  /**
+   * Where the group starts when this consumer creates it: `"0"` (every entry
+   * already in the stream gets processed, as a work queue expects) or `"$"`
+   * (only entries added from now on; the skipped ones are logged). An existing
+   * group keeps its position. @default "0"
+   */
   readonly startId?: string;
   readonly retry?: Partial<RetryPolicy>;
   readonly deadLetters?: { readonly stream?: string; readonly maxReplays?: number };
@@ -125,13 +130,7 @@ export class GroupConsumer {
   /** Creates the group if needed (MKSTREAM) and starts reading, retrying and reaping. */
   async start(): Promise<void> {
     if (this.#running) return;
-    try {
-      await this.#redis.xGroupCreate(this.stream, this.group, this.#options.startId ?? "$", {
-        MKSTREAM: true,
-      });
-    } catch (error) {
-      if (!String((error as Error)?.message).includes("BUSYGROUP")) throw error;
-    }
+    await this.#ensureGroup();
     this.#running = true;
     this.#stop = new AbortController();
     this.#handlerAbort = new AbortController();
@@ -140,6 +139,25 @@ export class GroupConsumer {
     await this.#reader.connect();
     this.#loops = [this.#readLoop(), this.#retryLoop()];
     if (this.#reap) this.#loops.push(this.#reapLoop(this.#reap));
+  }
+
+  /** Creates the group unless it exists; a new group at `$` logs how many entries it skips. */
+  async #ensureGroup(): Promise<void> {
+    const startId = this.#options.startId ?? "0";
+    try {
+      await this.#redis.xGroupCreate(this.stream, this.group, startId, { MKSTREAM: true });
+    } catch (error) {
+      if (String((error as Error)?.message).includes("BUSYGROUP")) return;
+      throw error;
+    }
+    if (startId !== "$") return;
+    const skipped = await this.#redis.xLen(this.stream);
+    if (skipped > 0) {
+      this.#logger.warn(
+        `group "${this.group}" was created at $: it skips the ${skipped} entries already in the stream`,
+        { stream: this.stream, group: this.group, skipped },
+      );
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 import type { RedisClient } from "../../src/redis/client.ts";
 import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
 import { waitUntil } from "../fixture/wait.ts";
+import { silentLogger } from "../../src/observability.ts";
 
 const fast = { blockMs: 50, retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 } };
 
@@ -49,6 +50,41 @@ describe("group consumer", () => {
     await waitUntil(() => seen.length === 2);
     await waitUntil(async () => (await redis.xPending(stream, "g")).pending === 0);
     assert.deepEqual(seen, ["a", "b"]);
+  });
+
+  it("a new group processes by default the entries already in the stream (startId 0)", async () => {
+    const stream = uniqueName("orders");
+    await publishBatch(redis, stream, ["1", "2"].map((p) => ({ type: "t", payload: p })));
+    const seen: string[] = [];
+    await start({ stream, group: "g", handler: (m) => void seen.push(m.payload) });
+    await publish(redis, stream, { type: "t", payload: "3" });
+    await waitUntil(() => seen.length === 3, { message: "all three entries handled" });
+    assert.deepEqual(seen, ["1", "2", "3"]);
+  });
+
+  it("a new group at startId $ skips the entries already there and warns how many", async () => {
+    const stream = uniqueName("orders");
+    await publishBatch(redis, stream, ["1", "2"].map((p) => ({ type: "t", payload: p })));
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_: string, f?: Record<string, unknown>) => void warnings.push(f),
+    };
+    const seen: string[] = [];
+    await start({
+      stream,
+      group: "g",
+      startId: "$",
+      logger,
+      handler: (m) => void seen.push(m.payload),
+    });
+    assert.deepEqual(warnings, [{ stream, group: "g", skipped: 2 }]);
+    await publish(redis, stream, { type: "t", payload: "3" });
+    await waitUntil(() => seen.length === 1, { message: "the new entry handled" });
+    assert.deepEqual(seen, ["3"]);
+    // A second consumer joins the existing group: nothing is created, nothing more is skipped.
+    await start({ stream, group: "g", startId: "$", logger });
+    assert.equal(warnings.length, 1);
   });
 
   it("a handler that always throws ends in the dead letters after maxAttempts, with metadata", async () => {
