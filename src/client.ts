@@ -46,7 +46,8 @@ export class StreamClient implements AsyncDisposable {
   readonly service: string;
   readonly #runtime: ClientRuntime;
   readonly #supervisor: Actor<typeof supervisorMachine>;
-  #started = false;
+  /** "new" until init() or done(); done() before init() closes it for good. */
+  #phase: "new" | "started" | "closed" = "new";
   readonly #claims: Claims;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
@@ -70,11 +71,17 @@ export class StreamClient implements AsyncDisposable {
    * Starts consuming: configures keyspace events, joins the LBS group,
    * recovers idle entries, then yields notifications until done() or abort.
    * Breaking out of the loop calls done().
-   * @throws {ClientClosedError} when start-up fails or the client was closed.
+   * The iterable has one reader at a time: a second loop over it while the
+   * first runs throws a TypeError.
+   * @throws {ClientClosedError} when start-up fails, init() was already called,
+   *   or done() was called first.
    */
   async init({ signal }: { signal?: AbortSignal } = {}): Promise<AsyncIterable<Notification>> {
-    if (this.#started) throw new ClientClosedError("init() was already called");
-    this.#started = true;
+    if (this.#phase === "closed") {
+      throw new ClientClosedError("The stream client was closed (done()) before init()");
+    }
+    if (this.#phase === "started") throw new ClientClosedError("init() was already called");
+    this.#phase = "started";
     if (signal?.aborted) throw new ClientClosedError("aborted before init");
     signal?.addEventListener("abort", () => void this.done(), { once: true });
     this.#supervisor.start();
@@ -134,8 +141,14 @@ export class StreamClient implements AsyncDisposable {
    * Stops the client: releases every owned stream's lock (their LBS entries
    * stay pending and peers are told at once, so one claims each), closes the
    * connections it opened and ends the iterator with StreamTerminated.
+   * Before init() it resolves at once, and init() then rejects.
    */
   async done(): Promise<void> {
+    if (this.#phase !== "started") {
+      this.#phase = "closed";
+      this.#runtime.queue.close();
+      return;
+    }
     const supervisor = this.#supervisor;
     if (supervisor.getSnapshot().status !== "active") {
       this.#runtime.queue.close();

@@ -11,9 +11,15 @@
  *   item per stream, and it moves into the queue as the reader frees room.
  * - `pushUrgent` (a consumer's own lost streams, termination) is always
  *   accepted; there is at most one per owned stream.
+ *
+ * One reader at a time: a second iterator asked for while the first is live
+ * throws a TypeError rather than steal the first one's items.
  */
 /** Items handed out back to back before the reader yields to the event loop once. */
 const YIELD_EVERY = 256;
+
+const SECOND_READER =
+  "The notifications are already being iterated: read them in one loop and dispatch from there";
 
 export class NotificationQueue<T> implements AsyncIterable<T> {
   readonly capacity: number;
@@ -25,6 +31,8 @@ export class NotificationQueue<T> implements AsyncIterable<T> {
   #overflow = new Map<string, T>();
   /** Items handed out since the reader last had to wait (or was made to yield). */
   #inARow = 0;
+  /** An iterator was handed out and has not ended yet. */
+  #iterating = false;
   readonly #onReturn: () => void;
 
   /** `onReturn` runs when the reader stops early (break out of for-await). */
@@ -105,7 +113,14 @@ export class NotificationQueue<T> implements AsyncIterable<T> {
     if (this.size === 0) this.#resolveReader({ value: undefined, done: true });
   }
 
+  /**
+   * The next item, or done once closed and drained.
+   * @throws {TypeError} (rejects) when a call is already waiting: one reader at a time.
+   */
   next(): Promise<IteratorResult<T>> {
+    if (this.#waitingReader) {
+      return Promise.reject(new TypeError(SECOND_READER));
+    }
     if (this.size > 0) {
       const value = this.#items[this.#head] as T;
       this.#items[this.#head++] = undefined as T;
@@ -129,10 +144,24 @@ export class NotificationQueue<T> implements AsyncIterable<T> {
     });
   }
 
+  /** @throws {TypeError} while another iterator of this queue is still being read. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#iterating) throw new TypeError(SECOND_READER);
+    this.#iterating = true;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.#iterating = false;
+    };
     return {
-      next: () => this.next(),
+      next: async () => {
+        const result = await this.next();
+        if (result.done) end();
+        return result;
+      },
       return: () => {
+        end();
         this.#onReturn();
         this.close();
         return Promise.resolve({ value: undefined, done: true });

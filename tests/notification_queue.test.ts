@@ -77,4 +77,28 @@ describe("NotificationQueue", () => {
     abort.abort();
     assert.equal(await waiting, false);
   });
+
+  it("a second iteration while the first is live throws a TypeError and leaves the first intact", async () => {
+    const queue = new NotificationQueue<number>(5);
+    const first = queue[Symbol.asyncIterator]();
+    const waiting = first.next();
+    assert.throws(() => queue[Symbol.asyncIterator](), TypeError);
+    await assert.rejects(queue.next(), TypeError, "a second waiting next() is refused too");
+    queue.pushUrgent(7);
+    assert.deepEqual(await waiting, { value: 7, done: false }, "the first reader still gets it");
+    queue.close();
+    assert.deepEqual(await first.next(), { value: undefined, done: true });
+  });
+
+  it("a new iteration may start once the previous one ended", async () => {
+    const queue = new NotificationQueue<number>(5);
+    queue.pushUrgent(1);
+    queue.pushUrgent(2);
+    for await (const item of { [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() }) {
+      assert.equal(item, 1);
+      break;
+    }
+    const again = queue[Symbol.asyncIterator]();
+    assert.deepEqual(await again.next(), { value: 2, done: false });
+  });
 });
