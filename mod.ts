@@ -62,6 +62,7 @@ export {
 } from "./src/errors.ts";
 export { decodeLbsEntry, encodeLbsEntry, type LbsAssignment } from "./src/lbs_entry.ts";
 export { streamMachine, supervisorMachine } from "./src/machines/public.ts";
+export { toDot, toMermaid } from "./src/diagrams/mod.ts";
 export type {
   LossReason,
   StreamContext,
