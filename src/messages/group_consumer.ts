@@ -13,6 +13,7 @@ import { streamMessages } from "../redis/stream_reply.ts";
 import { pause } from "../actors/backoff.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
 import { type DeadLetterReason, DeadLetters } from "./dead_letters.ts";
+import { DeadlineExceededError } from "../errors.ts";
 import { decodeEnvelope, MalformedEnvelopeError, type Message } from "./envelope.ts";
 import {
   reapIdleEntries,
@@ -127,31 +128,53 @@ export class GroupConsumer {
     });
   }
 
-  /** Creates the group if needed (MKSTREAM) and starts reading, retrying and reaping. */
-  async start(): Promise<void> {
+  /**
+   * Creates the group if needed (MKSTREAM) and starts reading, retrying and
+   * reaping. A start that fails leaves nothing running and can be retried.
+   * @param options.timeoutMs how long Redis may take to answer. @default 10000
+   * @throws {DeadlineExceededError} when Redis does not answer in time (unreachable).
+   */
+  async start({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#running) return;
-    await this.#ensureGroup();
+    if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0; got ${timeoutMs}`);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const reader = this.#redis.duplicate() as RedisClient;
+    reader.on("error", () => {});
+    try {
+      await untilAborted(this.#ensureGroup(deadline.signal), deadline.signal);
+      await untilAborted(reader.connect(), deadline.signal);
+    } catch (error) {
+      reader.destroy();
+      if (!deadline.signal.aborted) throw error;
+      throw new DeadlineExceededError(
+        `Starting group consumer ${this.name} on "${this.stream}"`,
+        timeoutMs,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     this.#running = true;
     this.#stop = new AbortController();
     this.#handlerAbort = new AbortController();
-    this.#reader = this.#redis.duplicate() as RedisClient;
-    this.#reader.on("error", () => {});
-    await this.#reader.connect();
+    this.#reader = reader;
     this.#loops = [this.#readLoop(), this.#retryLoop()];
     if (this.#reap) this.#loops.push(this.#reapLoop(this.#reap));
   }
 
   /** Creates the group unless it exists; a new group at `$` logs how many entries it skips. */
-  async #ensureGroup(): Promise<void> {
+  async #ensureGroup(signal: AbortSignal): Promise<void> {
     const startId = this.#options.startId ?? "0";
+    const redis = this.#redis.withAbortSignal(signal);
     try {
-      await this.#redis.xGroupCreate(this.stream, this.group, startId, { MKSTREAM: true });
+      await redis.xGroupCreate(this.stream, this.group, startId, { MKSTREAM: true });
     } catch (error) {
       if (String((error as Error)?.message).includes("BUSYGROUP")) return;
       throw error;
     }
     if (startId !== "$") return;
-    const skipped = await this.#redis.xLen(this.stream);
+    const skipped = await redis.xLen(this.stream);
     if (skipped > 0) {
       this.#logger.warn(
         `group "${this.group}" was created at $: it skips the ${skipped} entries already in the stream`,
@@ -171,13 +194,30 @@ export class GroupConsumer {
     if (this.#reader?.isOpen) this.#reader.destroy();
     await Promise.allSettled(this.#loops);
     const all = Promise.allSettled([...this.#inFlight]).then(() => true);
-    const finished = await Promise.race([all, sleep(timeoutMs).then(() => false)]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((
+      resolve,
+    ) => (timer = setTimeout(resolve, timeoutMs, false)));
+    const finished = await Promise.race([all, timeout]);
+    clearTimeout(timer); // else it keeps the process alive for timeoutMs
     if (!finished) this.#handlerAbort.abort();
     return { finished };
   }
 
-  /** Moves this consumer's pending entries to `peer` (XCLAIM). @returns how many. */
+  /**
+   * Moves this consumer's pending entries to `peer` (XCLAIM). @returns how many.
+   * @throws {TypeError} when `peer` is not a non-empty string.
+   * @throws {RangeError} when `peer` is this consumer itself.
+   */
   async handover(peer: string): Promise<number> {
+    if (typeof peer !== "string" || peer === "") {
+      throw new TypeError("handover() needs the name of the consumer to hand over to");
+    }
+    if (peer === this.name) {
+      throw new RangeError(
+        `handover() needs another consumer: "${peer}" is this consumer itself`,
+      );
+    }
     let moved = 0;
     for (;;) {
       const pending = await this.#redis.xPendingRange(this.stream, this.group, "-", "+", 100, {
@@ -396,6 +436,12 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Rejects when the signal aborts first (node-redis's connect() has no signal of its own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }

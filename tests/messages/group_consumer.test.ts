@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   createGroupConsumer,
   DeadLetters,
+  DeadlineExceededError,
   type GroupConsumer,
   type GroupConsumerOptions,
   publish,
@@ -241,6 +242,58 @@ describe("group consumer", () => {
     assert.equal(await leaving.handover("peer"), 3);
     const pending = await redis.xPendingRange(stream, "g", "-", "+", 10);
     assert.ok(pending.every((p) => p.consumer === "peer"));
+  });
+
+  it("handover() to the consumer itself is refused with a RangeError and moves nothing", async () => {
+    const stream = uniqueName("orders");
+    const consumer = await start({
+      stream,
+      group: "g",
+      consumer: "me",
+      reaper: false,
+      handler: () => new Promise(() => {}),
+    });
+    await publish(redis, stream, { type: "t", payload: "x" });
+    await waitUntil(async () => (await redis.xPending(stream, "g")).pending === 1);
+    await assert.rejects(consumer.handover("me"), (error: Error) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(error.message, /"me" is this consumer itself/);
+      return true;
+    });
+    await assert.rejects(consumer.handover(""), TypeError);
+    const [entry] = await redis.xPendingRange(stream, "g", "-", "+", 1);
+    assert.equal(entry?.consumer, "me");
+  });
+
+  it("start() against an unreachable Redis fails with DeadlineExceededError and can be retried", async () => {
+    await using down = await RedisServer.start();
+    const client = await down.connect();
+    const stream = uniqueName("orders");
+    const seen: string[] = [];
+    const consumer = createGroupConsumer(client, {
+      ...fast,
+      stream,
+      group: "g",
+      handler: (m) => void seen.push(m.payload),
+    });
+    await down.kill();
+    const started = Date.now();
+    await assert.rejects(consumer.start({ timeoutMs: 200 }), (error: Error) => {
+      assert.ok(error instanceof DeadlineExceededError, String(error));
+      assert.equal(error.timeoutMs, 200);
+      return true;
+    });
+    assert.ok(Date.now() - started < 2000, "it gave up at its deadline");
+    await down.restart();
+    await consumer.start();
+    await publish(client, stream, { type: "t", payload: "after" });
+    await waitUntil(() => seen.length === 1, { message: "the retried start to consume" });
+    await consumer.stop();
+    // The failed start left no connection behind (a leaked reader would have reconnected).
+    await waitUntil(async () => (await client.clientList()).length === 1, {
+      message: "only the caller's connection to remain",
+    });
+    client.destroy();
   });
 
   it("stop() waits for in-flight handlers to finish", async () => {
