@@ -56,6 +56,7 @@ export {
   DeadlineExceededError,
   type LbsEntryProblem,
   MalformedLbsEntryError,
+  OwnershipLimitError,
   OwnershipLostError,
   StreamNotOwnedError,
   StreamNotPendingError,

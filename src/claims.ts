@@ -11,7 +11,12 @@ import type { Acquisition } from "./acquisition.ts";
 import { claimLbsEntries } from "./actors/claim_lbs_entries.ts";
 import { withDeadline } from "./actors/deadline.ts";
 import { handBack } from "./actors/release_stream.ts";
-import { AlreadyClaimedError, ClientClosedError, StreamNotPendingError } from "./errors.ts";
+import {
+  AlreadyClaimedError,
+  ClientClosedError,
+  OwnershipLimitError,
+  StreamNotPendingError,
+} from "./errors.ts";
 import { decodeLbsEntry } from "./lbs_entry.ts";
 import { type HeldLock, holderOf } from "./lock/stream_locks.ts";
 import { keyOfStream, type supervisorMachine } from "./machines/supervisor_machine.ts";
@@ -42,7 +47,9 @@ const STOPPED_DURING_CLAIM = "The stream client was stopped during the claim";
 export class Claims {
   readonly #runtime: ClientRuntime;
   readonly #supervisor: Actor<typeof supervisorMachine>;
-  readonly #batch = new TickBatch((requests: readonly LbsInfo[]) => this.#claimTogether(requests));
+  readonly #batch = new TickBatch((requests: readonly LbsInfo[]) => this.#claimWithinCap(requests));
+  /** Claims sent to Redis and not yet settled: they count against maxOwnedStreams. */
+  #inFlight = 0;
 
   constructor(runtime: ClientRuntime, supervisor: Actor<typeof supervisorMachine>) {
     this.#runtime = runtime;
@@ -66,11 +73,35 @@ export class Claims {
     return this.#supervisor.getSnapshot().matches("running");
   }
 
-  async #claimTogether(requests: readonly LbsInfo[]): Promise<ClaimOutcome[]> {
+  /**
+   * Refuses, without a word to Redis, the claims that would take the client past
+   * maxOwnedStreams, counting the streams it owns and the claims in flight.
+   */
+  async #claimWithinCap(requests: readonly LbsInfo[]): Promise<ClaimOutcome[]> {
     // Queued as the client began to stop: they never reach Redis.
     if (!this.#running()) {
       throw new ClientClosedError("The stream client was stopped before the claim was sent");
     }
+    const limit = this.#runtime.options.maxOwnedStreams;
+    const owned = this.#supervisor.getSnapshot().context.streams.size;
+    const room = Math.max(0, limit - owned - this.#inFlight);
+    const sent = requests.slice(0, room);
+    const refused = requests.slice(sent.length).map((request) =>
+      new ItemFailure(new OwnershipLimitError(request.dataStreamName, limit))
+    );
+    if (sent.length === 0) return refused;
+    this.#inFlight += sent.length;
+    try {
+      return [...await this.#claimTogether(sent), ...refused];
+    } catch (error) {
+      if (refused.length === 0) throw error;
+      return [...sent.map(() => new ItemFailure(error)), ...refused];
+    } finally {
+      this.#inFlight -= sent.length;
+    }
+  }
+
+  async #claimTogether(requests: readonly LbsInfo[]): Promise<ClaimOutcome[]> {
     const batch: ClaimBatch = { abandoned: false, outcomes: undefined };
     try {
       return await withDeadline(
@@ -170,12 +201,18 @@ export class Claims {
       );
     }
     this.#supervisor.send({ type: "STREAMS_ACQUIRED", acquisitions });
-    // Handed back instead if the client began to stop before the supervisor took them.
-    const context = this.#supervisor.getSnapshot().context;
+    // Handed back instead if the client began to stop before the supervisor took them, or if a
+    // read filled the client up to maxOwnedStreams meanwhile.
+    const snapshot = this.#supervisor.getSnapshot();
+    const notAdopted = (name: string) =>
+      snapshot.matches("running")
+        ? new OwnershipLimitError(name, options.maxOwnedStreams)
+        : new ClientClosedError(STOPPED_DURING_CLAIM);
     batch.outcomes = outcomes.map((outcome) =>
-      outcome instanceof ItemFailure || keyOfStream(context, outcome.dataStreamName) !== undefined
+      outcome instanceof ItemFailure ||
+        keyOfStream(snapshot.context, outcome.dataStreamName) !== undefined
         ? outcome
-        : new ItemFailure(new ClientClosedError(STOPPED_DURING_CLAIM))
+        : new ItemFailure(notAdopted(outcome.dataStreamName))
     );
     return batch.outcomes;
   }

@@ -47,6 +47,23 @@ export class StreamNotOwnedError extends Error {
   }
 }
 
+/** A claim was refused: this consumer owns `maxOwnedStreams` streams already. */
+export class OwnershipLimitError extends Error {
+  override readonly name = "OwnershipLimitError";
+  readonly dataStreamName: string;
+  /** The cap it reached (the client's maxOwnedStreams). */
+  readonly limit: number;
+
+  constructor(dataStreamName: string, limit: number, options?: ErrorOptions) {
+    super(
+      `Claim of stream "${dataStreamName}" refused: this consumer owns its maximum of ${limit} streams`,
+      options,
+    );
+    this.dataStreamName = dataStreamName;
+    this.limit = limit;
+  }
+}
+
 /** The client was closed (done() or abort) or never initialised. */
 export class ClientClosedError extends Error {
   override readonly name = "ClientClosedError";

@@ -36,6 +36,12 @@ export interface StreamClientOptions {
   readonly lbsBatchSize?: number;
   /** How long one LBS read blocks waiting for entries. @default 1000 */
   readonly lbsBlockMs?: number;
+  /**
+   * Most streams this consumer owns at once, a circuit breaker for runaway
+   * stream counts: at the cap it reads no LBS entries and refuses claims
+   * (OwnershipLimitError). A positive integer or Infinity. @default Infinity
+   */
+  readonly maxOwnedStreams?: number;
   readonly logger?: Logger;
   readonly metrics?: MetricsRecorder;
   /** Environment to read POD_NAME / POD_IP from; defaults to the process environment. */
@@ -55,6 +61,7 @@ export interface ResolvedOptions {
   readonly maxLbsEntryBytes: number;
   readonly lbsBatchSize: number;
   readonly lbsBlockMs: number;
+  readonly maxOwnedStreams: number;
   readonly logger: Logger;
   readonly metrics: MetricsRecorder;
 }
@@ -71,6 +78,7 @@ export const DEFAULTS = {
   maxLbsEntryBytes: 65_536,
   lbsBatchSize: 100,
   lbsBlockMs: 1000,
+  maxOwnedStreams: Infinity,
 } as const;
 
 const KEYSPACE_MODES: readonly KeyspaceConfigMode[] = ["merge", "force", "skip"];
@@ -139,6 +147,9 @@ export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptio
     ),
     lbsBatchSize: integer("lbsBatchSize", options.lbsBatchSize, DEFAULTS.lbsBatchSize, 1),
     lbsBlockMs: integer("lbsBlockMs", options.lbsBlockMs, DEFAULTS.lbsBlockMs, 1),
+    maxOwnedStreams: options.maxOwnedStreams === Infinity
+      ? Infinity
+      : integer("maxOwnedStreams", options.maxOwnedStreams, DEFAULTS.maxOwnedStreams, 1),
     logger: options.logger ?? consoleLogger,
     metrics: options.metrics ?? {},
   };

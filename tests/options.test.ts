@@ -55,6 +55,18 @@ describe("options", () => {
 });
 
 describe("consumer id", () => {
+  it("maxOwnedStreams defaults to unlimited and takes a positive integer or Infinity", () => {
+    assert.equal(resolveOptions({}).maxOwnedStreams, Infinity);
+    assert.equal(resolveOptions({ maxOwnedStreams: 50 }).maxOwnedStreams, 50);
+    assert.equal(resolveOptions({ maxOwnedStreams: Infinity }).maxOwnedStreams, Infinity);
+    assert.throws(
+      () => resolveOptions({ maxOwnedStreams: 0 }),
+      (e: unknown) =>
+        e instanceof RangeError && /maxOwnedStreams must be at least 1/.test(e.message),
+    );
+    assert.throws(() => resolveOptions({ maxOwnedStreams: 2.5 }), TypeError);
+  });
+
   it("prefers consumerId, then POD_NAME, then POD_IP", () => {
     const env = { POD_NAME: "web-1", POD_IP: "10.0.0.1" };
     assert.equal(resolveConsumerId("mine", env, silentLogger), "mine");

@@ -1,10 +1,12 @@
 /**
- * Reads the LBS through the service's consumer group, so entries spread
- * round robin over consumers, and turns each into an owned stream.
+ * Reads the LBS through the service's consumer group and turns each entry
+ * into an owned stream.
  *
- * It reads only as many entries as the notification queue has room for, so a
- * slow reader of the iterator pauses it and unread entries wait in Redis.
- * Blocking reads use their own connection so they never delay heartbeats.
+ * Each read takes no more than this consumer's fair share of a burst (see
+ * FairShare), its room under maxOwnedStreams, and the room in the
+ * notification queue, so a slow reader of the iterator pauses it and unread
+ * entries wait in Redis. Blocking reads use their own connection so they
+ * never delay heartbeats.
  */
 import { type CallbackActorLogic, fromCallback } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
@@ -16,21 +18,29 @@ import { backoffDelay, pause } from "./backoff.ts";
 import { withDeadline } from "./deadline.ts";
 import { streamMessages } from "../redis/stream_reply.ts";
 import { ensureGroup } from "./startup.ts";
+import { FairShare } from "../fair_share.ts";
 
 export type LbsReaderEvent =
   | { type: "STREAMS_ACQUIRED"; acquisitions: readonly Acquisition[] }
   | { type: "READER_FAILED"; source: string; error: unknown };
 
-export const lbsReaderActor: CallbackActorLogic<{ type: "noop" }, ClientRuntime> = fromCallback(
-  ({ input: runtime, sendBack }) => {
+export interface LbsReaderInput {
+  readonly runtime: ClientRuntime;
+  /** How many streams the client owns now. */
+  readonly ownedStreams: () => number;
+}
+
+export const lbsReaderActor: CallbackActorLogic<{ type: "noop" }, LbsReaderInput> = fromCallback(
+  ({ input: { runtime, ownedStreams }, sendBack }) => {
     const stop = new AbortController();
-    void readLoop(runtime, stop.signal, (event: LbsReaderEvent) => sendBack(event));
+    void readLoop(runtime, ownedStreams, stop.signal, (event: LbsReaderEvent) => sendBack(event));
     return () => stop.abort();
   },
 );
 
 async function readLoop(
   runtime: ClientRuntime,
+  ownedStreams: () => number,
   signal: AbortSignal,
   emit: (event: LbsReaderEvent) => void,
 ): Promise<void> {
@@ -45,16 +55,23 @@ async function readLoop(
   // inside the loop: an unreachable Redis spends the retry budget like a failed read.
   const connected = blocking.connect();
   connected.catch(() => {});
+  const fairShare = new FairShare(runtime);
   try {
     while (!signal.aborted) {
       if (!(await queue.waitForRoom(signal))) break;
       try {
         await withDeadline(connected, readDeadlineMs(runtime), "connecting the LBS reader");
-        const entries = await readBatch(
-          runtime,
-          blocking,
-          Math.min(options.lbsBatchSize, queue.room),
+        const count = await withDeadline(
+          fairShare.allowance(ownedStreams(), Math.min(options.lbsBatchSize, queue.room)),
+          readDeadlineMs(runtime),
+          "measuring the LBS backlog",
         );
+        if (count === 0) {
+          // At the cap, or past the fair share: come back as an idle read would.
+          await pause(options.lbsBlockMs, signal);
+          continue;
+        }
+        const entries = await readBatch(runtime, blocking, count);
         failures = 0;
         await assignBatch(runtime, entries, signal, emit);
       } catch (error) {

@@ -45,7 +45,9 @@ export async function ensureGroup(runtime: ClientRuntime): Promise<void> {
 
 /**
  * Claims LBS entries idle for lbsIdleMs or more (XAUTOCLAIM, following its
- * cursor to the end) and locks the streams nobody holds.
+ * cursor to the end, or until maxOwnedStreams are held: the rest stay with
+ * their old consumer, for reconciliation to announce to the others) and locks
+ * the streams nobody holds.
  */
 export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquisition[]> {
   const { redis, options } = runtime;
@@ -62,7 +64,7 @@ export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquis
         runtime.consumerId,
         options.lbsIdleMs,
         cursor,
-        { COUNT: options.lbsRecoveryCount },
+        { COUNT: Math.min(options.lbsRecoveryCount, options.maxOwnedStreams - recovered.length) },
       );
       cursor = reply.nextId;
       const messages = reply.messages.filter((m): m is NonNullable<typeof m> => m !== null);
@@ -78,7 +80,7 @@ export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquis
           ids: reply.deletedMessages,
         });
       }
-    } while (cursor !== "0-0");
+    } while (cursor !== "0-0" && recovered.length < options.maxOwnedStreams);
     success = true;
     return recovered;
   } finally {

@@ -97,12 +97,17 @@ export const supervisorMachine = setup({
     noStreamsLeft: ({ context }) => context.streams.size === 0,
   },
   actions: {
+    /**
+     * Adopts acquisitions up to maxOwnedStreams; the rest (a claim and a read that
+     * completed together can overshoot the cap) are left for `handBackUnadopted`.
+     */
     adopt: assign({
       streams: ({ context, self }, acquisitions: readonly Acquisition[]) => {
         const { runtime, streams, streamLogic } = context;
-        const { heartbeatMs } = runtime.options;
+        const { heartbeatMs, maxOwnedStreams } = runtime.options;
         const report = (event: StreamReport) => self.send(event);
-        for (const acquisition of acquisitions) {
+        const room = Math.max(0, maxOwnedStreams - streams.size);
+        for (const acquisition of acquisitions.slice(0, room)) {
           const key = acquisition.lockKey;
           const input = { acquisition, heartbeatMs, report };
           // Started from the state it would reach (see acquiredStreamSnapshot); `input` is then
@@ -171,6 +176,9 @@ export const supervisorMachine = setup({
     announceExpiry: ({ context, event }) => {
       if (event.type !== "LOCKS_GONE") return;
       const { queue, options } = context.runtime;
+      // At its cap this client could not claim them: they are left to its peers (and announced
+      // again by reconciliation while nobody claims them).
+      if (context.streams.size >= options.maxOwnedStreams) return;
       for (const { dataStreamName, idInLbs, info } of event.notices) {
         const key = lockKey(dataStreamName, idInLbs);
         // An announcement says the lock was gone at some moment, which may precede our own
@@ -235,8 +243,8 @@ export const supervisorMachine = setup({
     }),
     /**
      * Acquisitions that complete while the client stops (a claim or a read in flight when done()
-     * was called) are not adopted: their locks are released and the streams announced, so a peer
-     * takes them at once.
+     * was called), or beyond maxOwnedStreams, are not adopted: their locks are released and the
+     * streams announced, so a peer takes them at once.
      */
     handBack: ({ context }, acquisitions: readonly Acquisition[]) => {
       for (const acquisition of acquisitions) {
@@ -305,7 +313,10 @@ export const supervisorMachine = setup({
         input: ({ context }) => context.runtime,
         onDone: {
           target: "running",
-          actions: { type: "adopt", params: ({ event }) => event.output },
+          actions: [
+            { type: "adopt", params: ({ event }) => event.output },
+            { type: "handBack", params: ({ context, event }) => unadopted(context, event.output) },
+          ],
         },
         onError: {
           target: "terminated",
@@ -322,12 +333,25 @@ export const supervisorMachine = setup({
     running: {
       type: "parallel",
       invoke: [
-        { src: "lbsReader", input: ({ context }) => context.runtime },
+        {
+          src: "lbsReader",
+          // The streams map is updated in place, so this reads the current count.
+          input: ({ context }) => ({
+            runtime: context.runtime,
+            ownedStreams: () => context.streams.size,
+          }),
+        },
         { src: "expiryListener", input: ({ context }) => context.runtime },
       ],
       on: {
         STREAMS_ACQUIRED: {
-          actions: { type: "adopt", params: ({ event }) => event.acquisitions },
+          actions: [
+            { type: "adopt", params: ({ event }) => event.acquisitions },
+            {
+              type: "handBack",
+              params: ({ context, event }) => unadopted(context, event.acquisitions),
+            },
+          ],
         },
         LOCKS_GONE: { actions: "announceExpiry" },
         READER_FAILED: {
@@ -443,6 +467,19 @@ export function heartbeatLockOf(
     lockValue,
     confirmedUntil: Math.max(confirmedUntil, lastBeatUntil),
   };
+}
+
+/**
+ * The acquisitions `adopt` left out (over maxOwnedStreams). Read after it:
+ * action params are resolved in order, each with the context so far.
+ */
+function unadopted(
+  context: SupervisorContext,
+  acquisitions: readonly Acquisition[],
+): Acquisition[] {
+  // Below the cap after adopting: everything fitted.
+  if (context.streams.size < context.runtime.options.maxOwnedStreams) return [];
+  return acquisitions.filter((acquisition) => !context.streams.has(acquisition.lockKey));
 }
 
 /** The lock key of a stream this consumer owns right now, by the stream's name. */
