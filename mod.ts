@@ -64,6 +64,13 @@ export {
 export { decodeLbsEntry, encodeLbsEntry, type LbsAssignment } from "./src/lbs_entry.ts";
 export { streamMachine, supervisorMachine } from "./src/machines/public.ts";
 export { toDot, toMermaid } from "./src/diagrams/mod.ts";
+export {
+  readStateFeed,
+  type ReadStateFeedOptions,
+  type StateFeedEntry,
+  watchStateFeed,
+  type WatchStateFeedOptions,
+} from "./src/state_feed/mod.ts";
 export type {
   LossReason,
   StreamContext,
@@ -78,5 +85,6 @@ export {
   lbsStreamKey,
   lockKey,
   orphanChannel,
+  stateFeedKey,
 } from "./src/keys.ts";
 export * from "./src/messages/mod.ts";

@@ -8,7 +8,7 @@ import { type Actor, type AnyActorRef, createActor, waitFor } from "xstate";
 import { type ClaimResult, Claims } from "./claims.ts";
 import { processEnv, resolveConsumerId } from "./consumer_id.ts";
 import { ClientClosedError, OwnershipLostError, StreamNotOwnedError } from "./errors.ts";
-import { fenceKey } from "./keys.ts";
+import { fenceKey, stateFeedKey } from "./keys.ts";
 import { keyOfStream, owningStreams, supervisorMachine } from "./machines/supervisor_machine.ts";
 import type { LbsInfo, Notification } from "./notifications.ts";
 import { NotificationQueue } from "./notification_queue.ts";
@@ -17,6 +17,8 @@ import type { StreamOwnership } from "./ownership.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/client.ts";
 import { type ClientRuntime, createRuntime } from "./runtime.ts";
 import { fencedSet } from "./scripts/fenced_set.ts";
+import { systemInspector } from "./inspection.ts";
+import { StateFeedPublisher } from "./state_feed/publisher.ts";
 
 export type { ClaimResult } from "./claims.ts";
 
@@ -49,6 +51,8 @@ export class StreamClient implements AsyncDisposable {
   /** "new" until init() or done(); done() before init() closes it for good. */
   #phase: "new" | "started" | "closed" = "new";
   readonly #claims: Claims;
+  /** Writes the state feed; undefined when it is off. */
+  readonly #feed: StateFeedPublisher | undefined;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
     const resolved = resolveOptions(options);
@@ -58,7 +62,19 @@ export class StreamClient implements AsyncDisposable {
       void this.done();
     });
     this.#runtime = createRuntime(redis, service, this.id, resolved, queue);
-    this.#supervisor = createActor(supervisorMachine, { input: this.#runtime });
+    this.#feed = resolved.stateFeed && new StateFeedPublisher({
+      redis: this.#runtime.redis,
+      key: stateFeedKey(service),
+      maxLength: resolved.stateFeed.maxLength,
+      consumerId: this.id,
+      logger: resolved.logger,
+    });
+    // Stream actors join the supervisor's system, so one observer sees them all.
+    const inspect = systemInspector(resolved.inspect, this.#feed?.observe, resolved.logger);
+    this.#supervisor = createActor(
+      supervisorMachine,
+      inspect ? { input: this.#runtime, inspect } : { input: this.#runtime },
+    );
     this.#claims = new Claims(this.#runtime, this.#supervisor);
   }
 
@@ -152,12 +168,14 @@ export class StreamClient implements AsyncDisposable {
     const supervisor = this.#supervisor;
     if (supervisor.getSnapshot().status !== "active") {
       this.#runtime.queue.close();
+      await this.#feed?.idle();
       return;
     }
     supervisor.send({ type: "STOP", reason: "client done" });
     await waitFor(supervisor, (s) => s.status === "done", { timeout: Infinity });
     // Once claims in flight have ended, none of them still uses Redis.
     await this.#claims.idle();
+    await this.#feed?.idle(); // the last transitions and consumer.stopped are written
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -86,6 +86,11 @@ export function reconcileLockKey(service: string): string {
   return `${service}-reconciler`;
 }
 
+/** The capped stream of a service's state feed: its consumers' stream-actor transitions. */
+export function stateFeedKey(service: string): string {
+  return `${service}-state-feed`;
+}
+
 /** Channel on which the library itself announces orphaned streams (works without CONFIG). */
 export function orphanChannel(service: string): string {
   return `${service}-orphans`;

@@ -1,4 +1,5 @@
 /** Client options: defaults and validation with errors that name the option. */
+import type { InspectionEvent, Observer } from "xstate";
 import { consoleLogger, type Logger, type MetricsRecorder } from "./observability.ts";
 
 /** How the client treats the server's notify-keyspace-events setting. */
@@ -44,6 +45,18 @@ export interface StreamClientOptions {
   readonly maxOwnedStreams?: number;
   readonly logger?: Logger;
   readonly metrics?: MetricsRecorder;
+  /**
+   * An XState inspection observer on the supervisor's actor system: it sees the
+   * events and snapshots of the supervisor, its invoked actors and every stream
+   * actor (Stately's inspector, or a callback of your own).
+   */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * Publish every stream actor's transition to the service's state feed
+   * (`stateFeedKey(service)`, a stream capped with `MAXLEN ~ maxLength`).
+   * Off, it costs nothing. @default false
+   */
+  readonly stateFeed?: boolean | { readonly maxLength?: number };
   /** Environment to read POD_NAME / POD_IP from; defaults to the process environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -64,6 +77,9 @@ export interface ResolvedOptions {
   readonly maxOwnedStreams: number;
   readonly logger: Logger;
   readonly metrics: MetricsRecorder;
+  readonly inspect: StreamClientOptions["inspect"];
+  /** The feed's bound when the feed is on; undefined when it is off. */
+  readonly stateFeed: { readonly maxLength: number } | undefined;
 }
 
 export const DEFAULTS = {
@@ -79,6 +95,7 @@ export const DEFAULTS = {
   lbsBatchSize: 100,
   lbsBlockMs: 1000,
   maxOwnedStreams: Infinity,
+  stateFeedMaxLength: 10_000,
 } as const;
 
 const KEYSPACE_MODES: readonly KeyspaceConfigMode[] = ["merge", "force", "skip"];
@@ -152,7 +169,25 @@ export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptio
       : integer("maxOwnedStreams", options.maxOwnedStreams, DEFAULTS.maxOwnedStreams, 1),
     logger: options.logger ?? consoleLogger,
     metrics: options.metrics ?? {},
+    inspect: inspectOption(options.inspect),
+    stateFeed: stateFeedOption(options.stateFeed),
   };
+}
+
+function inspectOption(inspect: unknown): StreamClientOptions["inspect"] {
+  if (inspect === undefined || typeof inspect === "function") return inspect as undefined;
+  if (typeof inspect === "object" && inspect !== null) return inspect as Observer<InspectionEvent>;
+  throw new TypeError(`inspect must be a function or an observer; got ${String(inspect)}`);
+}
+
+function stateFeedOption(feed: unknown): ResolvedOptions["stateFeed"] {
+  if (feed === undefined || feed === false) return undefined;
+  if (feed === true) return { maxLength: DEFAULTS.stateFeedMaxLength };
+  if (typeof feed !== "object" || feed === null) {
+    throw new TypeError(`stateFeed must be a boolean or { maxLength }; got ${String(feed)}`);
+  }
+  const { maxLength } = feed as { maxLength?: unknown };
+  return { maxLength: integer("stateFeed.maxLength", maxLength, DEFAULTS.stateFeedMaxLength, 1) };
 }
 
 function integer(name: string, value: unknown, fallback: number, min: number): number {
