@@ -11,12 +11,16 @@
  * import { createClient } from "redis";
  * import { createStreamClient, NotificationType } from "@rsc/redis-stream-client";
  *
- * const redis = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const redis = createClient({ url: "redis://127.0.0.1:6379" });
+ * redis.on("error", (error) => console.error("redis:", error.message)); // else a blip crashes
+ * await redis.connect();
  * const client = createStreamClient(redis, "orders");
+ * process.once("SIGTERM", () => void client.done()); // releases the locks, ends the loop
  * for await (const n of await client.init()) {
  *   if (n.type === NotificationType.StreamAdded) console.log("own", n.payload.dataStreamName);
  *   if (n.type === NotificationType.StreamExpired) await client.claim(n.payload).catch(() => {});
  * }
+ * await redis.close();
  * ```
  * @module
  */

@@ -13,16 +13,16 @@ import {
   ClientClosedError,
   createStreamClient,
   NotificationType,
+  silentLogger,
   type StreamClient,
   StreamNotPendingError,
 } from "../mod.ts";
-import { silentLogger } from "../src/observability.ts";
-import { RedisServer } from "../tests/fixture/redis_server.ts";
+import { startLocalRedis } from "./local_redis.ts";
 
 const HEARTBEAT_MS = 1000;
 const STREAMS = 12;
 
-const ownServer = process.env.REDIS_URL ? undefined : await RedisServer.start();
+const ownServer = process.env.REDIS_URL ? undefined : await startLocalRedis();
 const url = process.env.REDIS_URL ?? ownServer!.url;
 const service = `demo-${crypto.randomUUID().slice(0, 6)}`;
 const started = Date.now();
@@ -38,8 +38,15 @@ interface Consumer {
   readonly redis: { destroy(): void };
 }
 
+async function connect() {
+  const redis = createClient({ url });
+  // Without an "error" listener node-redis crashes the process at the first connection blip.
+  redis.on("error", (error) => log(`redis: ${error.message}`));
+  return await redis.connect();
+}
+
 async function startConsumer(name: string, takeovers: Map<string, number>): Promise<Consumer> {
-  const redis = await createClient({ url }).connect();
+  const redis = await connect();
   const client = createStreamClient(redis, service, {
     consumerId: name,
     heartbeatMs: HEARTBEAT_MS,
@@ -77,7 +84,16 @@ const takeovers = new Map<string, number>();
 const consumers = await Promise.all(
   ["alpha", "beta", "gamma"].map((n) => startConsumer(n, takeovers)),
 );
-const producer = await createClient({ url }).connect();
+// SIGTERM (or Ctrl-C) mid-demo: the consumers give their locks back (done()) and the demo's own
+// redis-server goes away with it.
+const interrupted = async () => {
+  await Promise.all(consumers.map((c) => c.client.done()));
+  await ownServer?.stop();
+  process.exit(1);
+};
+const signals = ["SIGTERM", "SIGINT"] as const;
+for (const signal of signals) process.once(signal, interrupted);
+const producer = await connect();
 for (let i = 0; i < STREAMS; i++) {
   await addStream(producer, service, { dataStreamName: `orders-${i}`, info: { shard: i } });
 }
@@ -105,6 +121,7 @@ for (const c of consumers.filter((c) => c !== victim)) {
   c.redis.destroy();
 }
 producer.destroy();
+for (const signal of signals) process.off(signal, interrupted);
 await ownServer?.stop();
 log("done");
 
