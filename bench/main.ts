@@ -3,15 +3,23 @@
  * writes bench/results.json and regenerates BENCHMARKS.md.
  *
  *   BENCH_SCALE=smoke|default|full npm run bench     (default: "default")
+ *   BENCH_ONLY=burst npm run bench    (only scenario 6; the other results are kept)
  *   deno run -A bench/main.ts   |   bun bench/main.ts
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { renderReport } from "./report.ts";
-import { runBenchmarks, type Scale } from "./run.ts";
+import { runBenchmarks, runBurstSpread, type Scale } from "./run.ts";
 
 const scale = (process.env.BENCH_SCALE ?? "default") as Scale;
-const results = await runBenchmarks(scale);
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== "burst") throw new RangeError(`BENCH_ONLY must be "burst"`);
+const results = only === "burst"
+  ? {
+    ...JSON.parse(await readFile(new URL("./results.json", import.meta.url), "utf8")),
+    burst: await runBurstSpread(scale),
+  }
+  : await runBenchmarks(scale);
 await writeFile(
   new URL("./results.json", import.meta.url),
   JSON.stringify(results, null, 2) + "\n",

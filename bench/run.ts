@@ -7,6 +7,7 @@ import { keyspaceOnly, xautoclaimReaper } from "./takeover_alternatives.ts";
 import { bullmqStalledRecovery } from "./takeover_bullmq.ts";
 import { machineInfo } from "./machine.ts";
 import { bareMessages, libraryMessages } from "./message_throughput.ts";
+import { bareBurst, libraryBurst } from "./burst_spread.ts";
 
 export type Scale = "smoke" | "default" | "full";
 
@@ -22,6 +23,8 @@ export const SCALES = {
     ownedStreams: [10],
     costWindowMs: 1000,
     messages: 200,
+    burstRepeats: 1,
+    burstStreams: [100],
   },
   default: {
     repeats: 3,
@@ -35,6 +38,8 @@ export const SCALES = {
     ownedStreams: [10, 1000, 10_000],
     costWindowMs: 5000,
     messages: 20_000,
+    burstRepeats: 5,
+    burstStreams: [100, 1000],
   },
   full: {
     repeats: 5,
@@ -47,6 +52,8 @@ export const SCALES = {
     ownedStreams: [10, 1000, 10_000],
     costWindowMs: 10_000,
     messages: 100_000,
+    burstRepeats: 10,
+    burstStreams: [100, 1000],
   },
 } as const;
 
@@ -147,7 +154,59 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
     log(`messages ${JSON.stringify(row)}`);
     messages.push(row);
   }
-  return { scale, machine: machineInfo(), takeover, alternatives, throughput, cost, messages };
+  const burst = await runBurstSpread(scale, log);
+  return {
+    scale,
+    machine: machineInfo(),
+    takeover,
+    alternatives,
+    throughput,
+    cost,
+    messages,
+    burst,
+  };
+}
+
+/**
+ * Scenario 6 alone (`BENCH_ONLY=burst`): bursts over 1 and 4 consumers, the
+ * library against bare XREADGROUP readers. Per row, the medians over the
+ * repeats of the largest and smallest consumer's share and of the time until
+ * every stream was owned, and the worst run's largest share.
+ */
+export async function runBurstSpread(scale: Scale, log: (line: string) => void = console.log) {
+  const s = SCALES[scale];
+  const rows = [];
+  for (const streams of s.burstStreams) {
+    for (const consumers of [1, 4]) {
+      for (const design of ["library", "bare"] as const) {
+        if (design === "bare" && consumers === 1) continue; // nothing to spread
+        const runs = [];
+        for (let r = 0; r < s.burstRepeats; r++) {
+          runs.push(
+            design === "library"
+              ? await libraryBurst(streams, consumers)
+              : await bareBurst(streams, consumers),
+          );
+        }
+        const row = {
+          design,
+          streams,
+          consumers,
+          fairShare: Math.ceil(streams / consumers),
+          maxPerConsumer: median(runs.map((x) => x.perConsumer[0]!)),
+          worstMaxPerConsumer: Math.max(...runs.map((x) => x.perConsumer[0]!)),
+          minPerConsumer: median(runs.map((x) => x.perConsumer.at(-1)!)),
+          allOwnedMs: median(runs.map((x) => x.allOwnedMs)),
+          worstAllOwnedMs: Math.max(...runs.map((x) => x.allOwnedMs)),
+          repeats: runs.length,
+          date: new Date().toISOString(),
+        };
+        log(`burst ${JSON.stringify(row)}`);
+        rows.push(row);
+      }
+    }
+  }
+  return rows;
 }
 
 /** Runs the library and the bare loop alternately, `repeats` times, and compares medians. */

@@ -12,6 +12,7 @@ describe("benchmarks (smoke)", () => {
     assert.equal(results.throughput.length, 2);
     assert.equal(results.cost.length, 1);
     assert.equal(results.messages.length, 3);
+    assert.equal(results.burst.length, 3);
     assert.match(renderReport(results), /# Benchmarks/);
   });
 });
