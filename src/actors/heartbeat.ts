@@ -110,7 +110,8 @@ async function settle(
       if (state === INSPECT_CODE.foreign) return;
       if (state === INSPECT_CODE.gone) return void orphans.push(lock);
       // Still ours in Redis, though the user was told it was lost: give it up properly.
-      if (await runtime.locks.release(lock)) orphans.push({ ...lock, released: true });
+      // Expired rather than deleted, so that Go peers hear of it too (see StreamLocks.giveUp).
+      if (await runtime.locks.giveUp(lock)) orphans.push({ ...lock, released: true });
     }));
     await Promise.all([runtime.locks.forget(keys), announceOrphans(runtime, orphans)]);
     return keys;

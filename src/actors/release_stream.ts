@@ -36,7 +36,11 @@ export async function releaseStream(runtime: ClientRuntime, input: ReleaseInput)
     }
     await ackAndDelete(runtime, idInLbs);
   }
-  const released = await locks.release({ lockKey, lockValue });
+  // A finished stream's lock is deleted: nobody is to take it. A handed-over one expires, so
+  // Go peers, which listen for expired keyspace events, hear of it as well as ours.
+  const released = input.mode === "finish"
+    ? await locks.release({ lockKey, lockValue })
+    : await locks.giveUp({ lockKey, lockValue });
   options.metrics.recordLockReleaseAttempt?.(dataStreamName, released);
   if (input.mode === "handover" && released) {
     await announceOrphans(runtime, [{ dataStreamName, idInLbs, info: input.info, released: true }]);

@@ -23,6 +23,7 @@ import type { RedisClient } from "../redis/client.ts";
 import { inChunks } from "../redis/in_chunks.ts";
 import { runPerKey } from "../redis/lua_script.ts";
 import { EXTEND_CODE, extendLocks } from "../scripts/extend_locks.ts";
+import { giveUpLocks } from "../scripts/give_up_locks.ts";
 import { inspectLocks } from "../scripts/inspect_locks.ts";
 import { issueFences } from "../scripts/issue_fences.ts";
 import { TickBatch } from "../tick_batch.ts";
@@ -49,6 +50,13 @@ const HOLDER_SEPARATOR = "~";
 
 /** Locks per extension (or inspection) call: bounds how long one call keeps Redis busy (about a millisecond). */
 export const EXTEND_CHUNK = 1000;
+
+/**
+ * After a give-up, how long to wait before reading the locks (their TTL is
+ * 1 ms: a key expires once Redis's clock is past it), and how many reads at most.
+ */
+const GIVE_UP_WAIT_MS = 3;
+const GIVE_UP_READS = 3;
 
 /** Locks per batched acquisition or fencing call, for the same reason. */
 const BATCH_CHUNK = 500;
@@ -80,6 +88,9 @@ export class StreamLocks {
   readonly #takes = new TickBatch((requests: readonly TakeRequest[]) => this.#takeAll(requests));
   readonly #confirms = new TickBatch((locks: readonly Omit<HeldLock, "fence">[]) =>
     this.#confirmAll(locks)
+  );
+  readonly #giveUps = new TickBatch((locks: readonly Pick<HeldLock, "lockKey" | "lockValue">[]) =>
+    this.#giveUpAll(locks)
   );
   #sequence = 0;
 
@@ -240,6 +251,44 @@ export class StreamLocks {
       this.#redis.sRem(this.heldSetKey, lock.lockKey),
     ]);
     return released;
+  }
+
+  /**
+   * Gives up a lock whose LBS entry stays pending (done(), a hand-back, a lock
+   * settled after an outage), so that every peer hears of it: it expires it
+   * rather than delete it, which makes Redis publish the `expired` keyspace
+   * event that Go peers listen for (a DEL publishes none). Give-ups of one
+   * tick go together. Resolves once the lock is gone and the event published.
+   * @returns whether the lock was still this acquisition's.
+   */
+  giveUp(lock: Pick<HeldLock, "lockKey" | "lockValue">): Promise<boolean> {
+    return this.#giveUps.add(lock);
+  }
+
+  async #giveUpAll(locks: readonly Pick<HeldLock, "lockKey" | "lockValue">[]): Promise<boolean[]> {
+    const keys = locks.map((lock) => lock.lockKey);
+    const [codes] = await Promise.all([
+      inChunks(locks, EXTEND_CHUNK, async (chunk) => {
+        const reply = await giveUpLocks.run(
+          this.#redis,
+          chunk.map((lock) => lock.lockKey),
+          chunk.map((lock) => lock.lockValue),
+        );
+        return (reply as number[]).map(Number);
+      }),
+      this.#redis.sRem(this.heldSetKey, keys),
+    ]);
+    let expiring = keys.filter((_, i) => codes[i] === 1);
+    // Redis expires a key once its time has passed, and announces it when it notices: on access,
+    // or when its sampling finds it, which takes seconds once many keys carry a TTL. So each lock
+    // is read once its 1 ms has passed (reading an expired key expires it and publishes the
+    // event); one that is not past it yet is read again.
+    for (let attempt = 0; expiring.length > 0 && attempt < GIVE_UP_READS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, GIVE_UP_WAIT_MS));
+      const states = await this.inspectAll(expiring);
+      expiring = expiring.filter((_, i) => states[i]! >= 0);
+    }
+    return codes.map((code) => code === 1);
   }
 
   /** Unindexes locks this client no longer holds (lost, or released elsewhere). */
