@@ -74,6 +74,7 @@ const CONSUMER_COMMANDS = [
   "+zrem",
   "+zscore",
   "+zrangebyscore",
+  "+zcount",
   "+time",
   // Orphan notices and expired-key events.
   "+publish",

@@ -39,6 +39,8 @@ describe("least-privilege ACL", () => {
   let server: RedisServer;
   let admin: RedisClient;
   const opened: RedisClient[] = [];
+  /** Stops whatever a failed test left running, so the file still ends. */
+  const cleanups: Array<() => Promise<unknown>> = [];
   const service = uniqueName("orders");
   const dataKeys = ["orders:*"];
 
@@ -48,6 +50,7 @@ describe("least-privilege ACL", () => {
     admin = await server.connect();
   });
   after(async () => {
+    await Promise.allSettled(cleanups.map((cleanup) => cleanup()));
     for (const redis of opened) if (redis.isOpen) redis.destroy();
     admin?.destroy();
     await server?.stop();
@@ -83,6 +86,7 @@ describe("least-privilege ACL", () => {
 
     // Consumer: the stream client (CONFIG allowed: it turns expired events on).
     const client = createStreamClient(consumerRedis, service, { heartbeatMs: 500, logger });
+    cleanups.push(() => client.done());
     const log = new NotificationLog(await client.init());
     await addStream(producer, service, { dataStreamName: "orders:eu-1", info: { region: "eu" } });
     await log.next((n) => n.type === NotificationType.StreamAdded);
@@ -99,6 +103,7 @@ describe("least-privilege ACL", () => {
       handler: (message) => void handled.push(message.payload),
     });
     await group.start();
+    cleanups.push(() => group.stop({ timeoutMs: 100 }));
     await publish(producer, "orders:events", { type: "paid", payload: "42" });
     await waitUntil(() => handled.length === 1, { message: "the message handled" });
 
@@ -144,6 +149,7 @@ describe("least-privilege ACL", () => {
       HEARTBEAT_MS: "500",
       KEYSPACE_CONFIG: "skip",
     });
+    cleanups.push(() => victim.kill());
     await victim.ready();
     for (let i = 0; i < 3; i++) {
       await addStream(producer, svc, { dataStreamName: `orders:s${i}`, info: {} });
@@ -156,6 +162,7 @@ describe("least-privilege ACL", () => {
       keyspaceConfig: "skip",
       logger,
     });
+    cleanups.push(() => survivor.done());
     const log = new NotificationLog(await survivor.init());
     await victim.kill();
     const claimed = new Set<string>();
@@ -201,6 +208,7 @@ describe("least-privilege ACL", () => {
       svc,
       { logger },
     );
+    cleanups.push(() => client.done());
     const log = new NotificationLog(await client.init());
     assert.ok(
       logger.lines.some((line) => line.includes("NOPERM") && line.includes("config|set")),
@@ -223,10 +231,8 @@ describe("README's ACL lines", () => {
         ["orders-operator", operatorAclRules(options)],
       ] as const
     ) {
-      assert.ok(
-        block.includes(`ACL SETUSER ${name} on >PASSWORD ${rules.join(" ")}\n`),
-        `README's line for ${name} is out of date: run the rule function and paste its rules`,
-      );
+      const line = `ACL SETUSER ${name} on >PASSWORD ${rules.join(" ")}`;
+      assert.ok(block.includes(`${line}\n`), `README's ACL line for ${name} should be:\n${line}`);
     }
   });
 });
