@@ -17,6 +17,7 @@ import {
   LOCK_KEY_SEPARATOR,
   orphanChannel,
   reconcileLockKey,
+  stateFeedKey,
   sweepLockKey,
 } from "./keys.ts";
 
@@ -123,6 +124,7 @@ export function consumerAclRules(options: AclOptions): string[] {
     `~${serviceTaggedKeys(service)}`,
     `~${sweepLockKey(service)}`,
     `~${reconcileLockKey(service)}`,
+    `~${stateFeedKey(service)}`,
     ...lockKeyRules(options),
     ...dataKeyRules(options),
     `&${orphanChannel(service)}`,
@@ -171,6 +173,7 @@ export function operatorAclRules(options: AclOptions): string[] {
     `%R~${lbsStreamKey(service)}`,
     `%R~${lbsDeadLetterKey(service)}`,
     `%R~${serviceTaggedKeys(service)}`,
+    `%R~${stateFeedKey(service)}`,
     ...lockKeyRules(options).map((rule) => `%R${rule}`),
     ...dataKeyRules(options).map((rule) => `%R${rule}`),
   ];

@@ -16,6 +16,7 @@ import {
   pendingEntries,
   producerAclRules,
   publish,
+  readStateFeed,
   silentLogger,
   streamInfo,
 } from "../../mod.ts";
@@ -85,7 +86,11 @@ describe("least-privilege ACL", () => {
     const logger = recordingLogger();
 
     // Consumer: the stream client (CONFIG allowed: it turns expired events on).
-    const client = createStreamClient(consumerRedis, service, { heartbeatMs: 500, logger });
+    const client = createStreamClient(consumerRedis, service, {
+      heartbeatMs: 500,
+      logger,
+      stateFeed: true,
+    });
     cleanups.push(() => client.done());
     const log = new NotificationLog(await client.init());
     await addStream(producer, service, { dataStreamName: "orders:eu-1", info: { region: "eu" } });
@@ -120,6 +125,8 @@ describe("least-privilege ACL", () => {
     assert.ok(info.length >= 1);
     assert.equal(consumers.length, 1);
     await assert.rejects(operator.xAdd(lbs, "*", { x: "1" }), /NOPERM/);
+    const feed = await readStateFeed(operator, service);
+    assert.ok(feed.some((entry) => entry.stream === "orders:eu-1"), "the operator reads the feed");
 
     await client.doneStream("orders:eu-1");
     await group.stop({ timeoutMs: 1000 });
