@@ -2,8 +2,8 @@
  * Failover demo: three consumers share twelve streams, one crashes without
  * cleanup, and the survivors take its streams over.
  *
- *   npm run demo                      # starts its own redis-server on a free port
- *   REDIS_URL=redis://host:6379 npm run demo
+ *   npm run demo:terminal             # starts its own redis-server on a free port
+ *   REDIS_URL=redis://host:6379 npm run demo:terminal
  */
 import process from "node:process";
 import { createClient } from "redis";
