@@ -5,7 +5,6 @@
 import {
   addStream,
   DeadLetters,
-  lbsGroupName,
   lbsStreamKey,
   publishBatch,
   replayRange,
@@ -131,20 +130,6 @@ export class Actions {
     }
     const letters = new DeadLetters(this.#o.redis, { stream: this.#o.eventsStream });
     return { newId: await letters.replay(id) };
-  }
-
-  /** The LBS group exists before the first stream is added, so no entry is missed. */
-  async ensureLbsGroup(): Promise<void> {
-    try {
-      await this.#o.redis.xGroupCreate(
-        lbsStreamKey(this.#o.service),
-        lbsGroupName(this.#o.service),
-        "$",
-        { MKSTREAM: true },
-      );
-    } catch (error) {
-      if (!String((error as Error).message).includes("BUSYGROUP")) throw error;
-    }
   }
 
   async #leastBusy(stream: string, group: string): Promise<string | undefined> {

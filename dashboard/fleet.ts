@@ -4,6 +4,7 @@
  * processes the dashboard runs, and what Redis holds (locks, the LBS, the
  * consumer index). It also keeps the timeline of takeovers.
  */
+import { parseLockKey } from "../src/keys.ts";
 import type { ConsumerProcessInfo } from "./processes.ts";
 import type { IndexMemberView, RedisView } from "./redis_views.ts";
 import type { StateFeedEntry } from "./state_feed_source.ts";
@@ -90,9 +91,12 @@ export class Fleet {
   feedEntries = 0;
   readonly #feedConsumers = new Map<string, FeedConsumer>();
   #processes: ConsumerProcessInfo[] = [];
+  readonly #heartbeatMs: number;
   readonly #onChange: () => void;
 
-  constructor(onChange: () => void) {
+  /** `heartbeatMs` is the consumers' lock TTL. */
+  constructor(heartbeatMs: number, onChange: () => void) {
+    this.#heartbeatMs = heartbeatMs;
     this.#onChange = onChange;
   }
 
@@ -144,21 +148,32 @@ export class Fleet {
     for (const { stream: name, idInLbs } of notices) {
       pushBounded(this.orphans, { at, stream: name, idInLbs }, ORPHANS_KEPT);
       const stream = this.#stream(name, idInLbs);
-      if (OWNING.has(stream.state) || stream.state === "unknown") {
-        pushBounded(stream.history, {
-          at,
-          consumer: "sweeper",
-          from: stream.state,
-          to: "expired",
-          event: "orphan notice",
-          fence: stream.fence,
-        }, HISTORY_KEPT);
-        stream.state = "expired";
-        stream.source = "redis";
-        stream.updatedAt = Date.now();
+      // A notice can come after the claim it led to (the claimer heard Redis's expired event
+      // first): an owner that spoke within half a TTL is the new one, not the one that expired.
+      const fresh = Date.now() - stream.updatedAt < this.#heartbeatMs / 2;
+      if ((OWNING.has(stream.state) || stream.state === "unknown") && !fresh) {
+        this.#expire(stream, at, "orphan notice");
       }
     }
     this.#onChange();
+  }
+
+  /**
+   * Redis expired these keys (its keyevent channel). Redis publishes the event as it expires
+   * the key, before any claim of it can succeed: the first sign that a lock is gone.
+   */
+  applyExpiredKeys(keys: readonly string[], at: number): void {
+    let changed = false;
+    for (const key of keys) {
+      const parsed = parseLockKey(key);
+      if (!parsed) continue;
+      const stream = this.streams.get(streamKey(parsed.dataStreamName, parsed.idInLbs));
+      if (stream && OWNING.has(stream.state)) {
+        this.#expire(stream, at, "lock expired");
+        changed = true;
+      }
+    }
+    if (changed) this.#onChange();
   }
 
   setProcesses(processes: ConsumerProcessInfo[]): void {
@@ -179,8 +194,8 @@ export class Fleet {
       stream.deliveries = p.deliveries;
       const quiet = Date.now() - stream.updatedAt > 1500;
       if (p.lockHolder === null && OWNING.has(stream.state) && quiet) {
-        stream.state = "expired"; // the owner stopped beating (stalled, or dead): Redis says so
-        stream.source = "redis";
+        // The owner stopped beating (stalled, or dead) and no notice came yet: Redis says so.
+        this.#expire(stream, Date.now(), "lock gone");
       } else if (p.lockHolder !== null && p.lockHolder !== stream.owner && quiet) {
         // A holder the feed has not told of (it does not publish it): Redis is the truth.
         if (stream.owner !== null) stream.others[stream.owner] = stream.state;
@@ -238,7 +253,7 @@ export class Fleet {
   }
 
   #stream(name: string, idInLbs: string): StreamView {
-    const key = `${name} ${idInLbs}`;
+    const key = streamKey(name, idInLbs);
     let stream = this.streams.get(key);
     if (!stream) {
       stream = {
@@ -260,6 +275,21 @@ export class Fleet {
       this.streams.set(key, stream);
     }
     return stream;
+  }
+
+  /** The owner's lock is gone while its actor, silent, still holds it: shown as expired. */
+  #expire(stream: StreamView, at: number, why: string): void {
+    pushBounded(stream.history, {
+      at,
+      consumer: "redis",
+      from: stream.state,
+      to: "expired",
+      event: why,
+      fence: stream.fence,
+    }, HISTORY_KEPT);
+    stream.state = "expired";
+    stream.source = "redis";
+    stream.updatedAt = Date.now();
   }
 
   #recordTakeover(stream: StreamView, from: string, entry: StateFeedEntry): void {
@@ -284,6 +314,10 @@ export class Fleet {
       cause,
     }, TIMELINE_KEPT);
   }
+}
+
+function streamKey(name: string, idInLbs: string): string {
+  return `${name} ${idInLbs}`;
 }
 
 function pushBounded<T>(list: T[], item: T, max: number): void {

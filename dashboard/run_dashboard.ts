@@ -6,8 +6,8 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createClient } from "redis";
-import { orphanChannel, streamMachine } from "../mod.ts";
-import type { RedisClient } from "../src/redis/client.ts";
+import { expiredEventChannel, orphanChannel, streamMachine } from "../mod.ts";
+import { databaseOf, type RedisClient } from "../src/redis/client.ts";
 import { Actions } from "./actions.ts";
 import { Fleet } from "./fleet.ts";
 import { loadPageAssets } from "./page_assets.ts";
@@ -99,7 +99,7 @@ export async function runDashboard(options: DashboardOptions = {}): Promise<Dash
         stallMs: 3 * heartbeatMs,
       })
     );
-    const fleet = new Fleet(() => hub.changed());
+    const fleet = new Fleet(heartbeatMs, () => hub.changed());
     const processes = new ConsumerProcesses({
       redisUrl,
       service,
@@ -166,7 +166,6 @@ async function startFleet(
   );
   if (started.length) log(`consumers: ${started.map((c) => `${c.id} (pid ${c.pid})`).join(", ")}`);
   if (streams > 0) {
-    await actions.ensureLbsGroup();
     const { added } = await actions.addStreams(streams);
     log(`streams: added ${added.length}`);
   }
@@ -192,10 +191,15 @@ function followFeed(
   })();
 }
 
+/** The orphan channel (the sweeper's notices) and Redis's expired-key events (when on). */
 async function followOrphans(redis: RedisClient, service: string, fleet: Fleet) {
   const subscriber = redis.duplicate();
   subscriber.on("error", () => {});
   await subscriber.connect();
+  await subscriber.subscribe(
+    expiredEventChannel(databaseOf(redis)),
+    (key: string) => fleet.applyExpiredKeys([key], Date.now()),
+  );
   await subscriber.subscribe(orphanChannel(service), (message: string) => {
     try {
       const notices = JSON.parse(message) as { s: string; id: string }[];

@@ -1,11 +1,11 @@
 /**
  * The stream machine as a drawing: its states and transitions read from the
- * machine definition itself (event transitions and eventless `always` ones),
- * laid out once with dagre. The page draws it as SVG and lights the state
+ * machine definition itself (through src/diagrams), laid out once with dagre. The page draws it as SVG and lights the state
  * each stream's actor is in.
  */
 import { Graph, layout } from "@dagrejs/dagre";
 import type { AnyStateMachine } from "xstate";
+import { machineGraph } from "../src/diagrams/machine_graph.ts";
 
 /** A state's box, centred on (x, y). */
 export interface ChartNode {
@@ -36,67 +36,40 @@ export interface Chart {
   readonly edges: readonly ChartEdge[];
 }
 
-interface StateNodeLike {
-  readonly key: string;
-  readonly type: string;
-  readonly always?: readonly TransitionLike[];
-  readonly transitions: Map<string, readonly TransitionLike[]>;
-}
-interface TransitionLike {
-  readonly eventType: string;
-  readonly guard?: { type?: string } | string;
-  readonly target?: readonly { key: string }[];
-}
-
-/** Short labels for the events the diagram would otherwise spell out in full. */
-function eventLabel(eventType: string): string {
-  if (eventType.startsWith("xstate.done.actor.")) return "done";
-  if (eventType.startsWith("xstate.error.actor.")) return "error";
-  return eventType;
-}
-
-function guardLabel(transition: TransitionLike): string {
-  const guard = typeof transition.guard === "string" ? transition.guard : transition.guard?.type;
-  return guard ? `[${guard}]` : "[else]";
-}
-
-/** The states and transitions of a machine's top level (self-transitions left out). */
-export function machineGraph(machine: AnyStateMachine) {
-  const root = machine.root as unknown as {
-    states: Record<string, StateNodeLike>;
-    initial?: { target?: readonly { key: string }[] };
-  };
-  const states = Object.values(root.states);
+/**
+ * The machine's top-level states and transitions, from the library's diagram
+ * reader (the one Mermaid and DOT draw from); parallel transitions merged,
+ * self-transitions left out. A state with an eventless (`always`) transition
+ * is transient: the actor never rests there.
+ */
+export function chartGraph(machine: AnyStateMachine) {
+  const graph = machineGraph(machine);
   const edges = new Map<string, { from: string; to: string; labels: string[] }>();
-  const add = (from: string, to: string, label: string) => {
-    const key = `${from}->${to}`;
-    const edge = edges.get(key) ?? { from, to, labels: [] };
+  const transient = new Set<string>();
+  for (const t of graph.transitions) {
+    if (t.target === undefined || t.target === t.source) continue;
+    if (t.label === "" || t.label.startsWith("[")) transient.add(t.source);
+    const key = `${t.source}->${t.target}`;
+    const edge = edges.get(key) ?? { from: t.source, to: t.target, labels: [] };
+    const label = t.label === "" ? "[else]" : t.label;
     if (!edge.labels.includes(label)) edge.labels.push(label);
     edges.set(key, edge);
-  };
-  for (const state of states) {
-    for (const t of state.always ?? []) {
-      for (const target of t.target ?? []) add(state.key, target.key, guardLabel(t));
-    }
-    for (const [eventType, transitions] of state.transitions) {
-      for (const t of transitions) {
-        for (const target of t.target ?? []) {
-          if (target.key !== state.key) add(state.key, target.key, eventLabel(eventType));
-        }
-      }
-    }
   }
+  const root = machine.root as unknown as { initial?: { target?: readonly { key: string }[] } };
   return {
-    initial: root.initial?.target?.[0]?.key ?? states[0]!.key,
-    states: states.map((s) => ({
-      id: s.key,
-      final: s.type === "final",
-      transient: (s.always?.length ?? 0) > 0,
+    initial: root.initial?.target?.[0]?.key ?? graph.states[0]!.id,
+    states: graph.states.map((s) => ({
+      id: s.id,
+      final: s.kind === "final",
+      transient: transient.has(s.id),
     })),
     edges: [...edges.values()].map((e) => ({
       from: e.from,
       to: e.to,
-      label: e.labels.join(" / "),
+      label: e.labels.join(" / ").replace(
+        "releaseStream done / releaseStream error",
+        "done / error",
+      ),
     })),
   };
 }
@@ -106,7 +79,7 @@ export function machineGraph(machine: AnyStateMachine) {
  * transition's event (the large chart); without, the chart is compact (one per stream).
  */
 export function layoutChart(machine: AnyStateMachine, { labels = false } = {}): Chart {
-  const { initial, states, edges } = machineGraph(machine);
+  const { initial, states, edges } = chartGraph(machine);
   const g = new Graph({ multigraph: false });
   g.setGraph({
     rankdir: "LR",

@@ -214,7 +214,7 @@ function renderStreams(streams) {
     card.dataset.owner = s.owner ?? "";
     card.dataset.state = s.state;
     card.dataset.fence = String(s.fence);
-    card.dataset.history = s.history.map((t) => t.to).join(" ");
+    card.dataset.history = s.history.map((t) => `${t.at}:${t.to}`).join(" ");
     card.dataset.others = Object.entries(s.others).map(([c, st]) => `${c}:${st}`).join(" ");
     const state = card.querySelector(".state");
     state.textContent = s.source === "redis" && s.state === "expired"
@@ -229,7 +229,9 @@ function renderStreams(streams) {
     card.querySelector(".trail").innerHTML = s.history.slice(-6).map((t) =>
       `<li class="${esc(t.to)}" title="${
         esc(`${clock(t.at)} ${t.consumer}: ${t.from || "·"} → ${t.to} (${t.event})`)
-      }">${esc(t.consumer === s.owner ? t.to : `${t.consumer}: ${t.to}`)}</li>`
+      }">${
+        esc(t.consumer === s.owner || t.consumer === "redis" ? t.to : `${t.consumer}: ${t.to}`)
+      }</li>`
     ).join("");
     card.querySelector(".others").innerHTML = Object.entries(s.others).map(([c, st]) =>
       `<span class="chip ${esc(st)}">${esc(c)} · ${esc(st)}</span>`
@@ -317,7 +319,7 @@ function takeoversHtml(s) {
   const bound = s.heartbeatMs;
   return table(
     ["at", "stream", "from → to", "fence", "delay", ""],
-    s.takeovers.slice(0, 40).map((t) => [
+    s.takeovers.slice(0, 16).map((t) => [
       clock(t.at),
       `<b>${esc(t.stream)}</b>`,
       `${esc(t.from)} → ${esc(t.to)}`,
@@ -336,7 +338,7 @@ function takeoversHtml(s) {
 function orphansHtml(orphans) {
   return table(
     ["at", "stream", "LBS id"],
-    orphans.slice(0, 20).map((o) => [clock(o.at), esc(o.stream), `<code>${esc(o.idInLbs)}</code>`]),
+    orphans.slice(0, 16).map((o) => [clock(o.at), esc(o.stream), `<code>${esc(o.idInLbs)}</code>`]),
     "none announced",
   );
 }
@@ -347,7 +349,7 @@ function lbsHtml(lbs) {
     `<p class="summary"><span><b>${lbs.length}</b> entries</span><span><b>${lbs.pendingCount}</b> pending</span><span><b>${
       lbs.lag ?? "?"
     }</b> lag</span><span><b>${lbs.deadLetters}</b> dead letters</span></p>`;
-  return summary + table(
+  return summary + scroll(table(
     ["entry", "stream", "pending at", "lock holder", "lock TTL", "idle", "deliveries"],
     lbs.pending.map((p) => [
       `<code>${esc(p.id)}</code>`,
@@ -359,7 +361,7 @@ function lbsHtml(lbs) {
       esc(p.deliveries),
     ]),
     "nothing pending",
-  );
+  ));
 }
 
 function indexHtml(index) {
@@ -414,7 +416,7 @@ function dataStreamHtml(d) {
 function renderReplay(entries) {
   $("replay-output").innerHTML =
     `<h3>Replayed range <small>${entries.length} entries, no group's cursor moved</small></h3>` +
-    table(
+    scroll(table(
       ["id", "type", "payload"],
       entries.map((
         e,
@@ -424,5 +426,7 @@ function renderReplay(entries) {
         `<code>${esc(e.fields.payload)}</code>`,
       ]),
       "empty range",
-    );
+    ));
 }
+
+const scroll = (html) => `<div class="scroll">${html}</div>`;
