@@ -1,4 +1,4 @@
-/** README's quick-start demo runs to the end: it must not rot unnoticed. */
+/** The terminal failover demo (`npm run demo:terminal`) runs to the end: it must not rot unnoticed. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
