@@ -15,11 +15,9 @@ import {
   createGroupConsumer,
   createStreamClient,
   NotificationType,
-  type StreamClientOptions,
   StreamNotPendingError,
 } from "../mod.ts";
 import { silentLogger } from "../src/observability.ts";
-import { publishInterimStateFeed } from "./interim_state_feed.ts";
 
 const env = process.env;
 const service = env.SERVICE ?? "demo";
@@ -27,15 +25,13 @@ const redis = createClient({ url: env.REDIS_URL });
 redis.on("error", () => {/* node-redis reconnects; the client reports what it loses */});
 await redis.connect();
 
-const options = {
+const client = createStreamClient(redis, service, {
   consumerId: env.CONSUMER_ID,
   heartbeatMs: Number(env.HEARTBEAT_MS ?? 1000),
   reconcileIntervalMs: 2000,
   logger: silentLogger,
   stateFeed: true,
-} as StreamClientOptions;
-const client = createStreamClient(redis, service, options);
-const stopFeed = publishInterimStateFeed(client, redis, service);
+});
 
 const events = createGroupConsumer(redis, {
   stream: env.EVENTS_STREAM ?? `${service}-events`,
@@ -57,7 +53,6 @@ async function stop() {
   stopping = true;
   await events.stop({ timeoutMs: 2000 });
   await client.done();
-  await stopFeed();
   redis.destroy();
   process.exit(0);
 }

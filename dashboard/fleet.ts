@@ -7,7 +7,7 @@
 import { parseLockKey } from "../src/keys.ts";
 import type { ConsumerProcessInfo } from "./processes.ts";
 import type { IndexMemberView, RedisView } from "./redis_views.ts";
-import type { StateFeedEntry } from "./state_feed_source.ts";
+import type { StateFeedEntry } from "../mod.ts";
 
 /** States in which an actor holds its stream. */
 const OWNING = new Set(["assigned", "claimed", "heartbeating"]);

@@ -16,6 +16,7 @@ import {
   lbsStreamKey,
   lockKey,
   pendingEntries,
+  stateFeedKey,
   streamInfo,
 } from "../mod.ts";
 import { consumerIndexKey, fenceKey } from "../src/keys.ts";
@@ -95,7 +96,7 @@ export class RedisViews {
     const skip = new Set([
       lbsStreamKey(this.#service),
       lbsDeadLetterKey(this.#service),
-      `${this.#service}-state-feed`,
+      stateFeedKey(this.#service),
     ]);
     const found: string[] = [];
     let cursor = "0";
