@@ -15,14 +15,31 @@ import {
   type StreamClient,
   StreamNotPendingError,
 } from "../mod.ts";
+import { createClient } from "redis";
 import { silentLogger } from "../src/observability.ts";
+import type { RedisClient } from "../src/redis/client.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil } from "./fixture/wait.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
 import { startOwner } from "./helpers/started_client.ts";
+import { StallingProxy } from "./fixture/stalling_proxy.ts";
+import { finishStreamScript } from "../src/scripts/finish_stream.ts";
 
 const quiet = { logger: silentLogger, heartbeatMs: 300, lbsIdleMs: 600 };
+
+/** A connected client of a server reached through another address (a proxy). */
+async function connectTo(url: string): Promise<RedisClient> {
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  client.on("error", () => {});
+  await client.connect();
+  return client as unknown as RedisClient;
+}
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /** Stops a client's actors without releasing anything, as a crash would. */
 function crash(client: StreamClient): void {
@@ -194,6 +211,43 @@ describe("claims, recovery and fencing", () => {
     );
     await stale.done();
     redis.destroy();
+  });
+
+  it("an owner paused between deciding to finish and finishing leaves its successor's entry pending", async () => {
+    const service = uniqueName();
+    const proxy = await StallingProxy.start(db.server.port);
+    const ownerRedis = await connectTo(proxy.url);
+    const owner = createStreamClient(ownerRedis, service, { ...quiet, consumerId: "owner" });
+    const ownerLog = new NotificationLog(await owner.init());
+    const id = await addStream(db.redis, service, { dataStreamName: "s", info: {} });
+    await ownerLog.next((n) => n.type === NotificationType.StreamAdded);
+    const successor = createStreamClient(db.redis, service, { ...quiet, consumerId: "successor" });
+    const log = new NotificationLog(await successor.init());
+    // The owner stalls as its ack is about to reach Redis: a separate XACK after its lock
+    // check, or the one script that checks and acks together.
+    const finishSha = await sha1Hex(finishStreamScript.source);
+    const stalled = proxy.stallFrom((chunk) => chunk.includes("XACK") || chunk.includes(finishSha));
+    const finishing = owner.doneStream("s");
+    finishing.catch(() => {});
+    await stalled;
+    // Meanwhile its lock runs out and the successor takes the stream over.
+    await log.next((n) => n.type === NotificationType.StreamExpired, { timeoutMs: 5000 });
+    await successor.claim({ dataStreamName: "s", idInLbs: id });
+    proxy.release();
+    await assert.rejects(finishing, OwnershipLostError);
+    const pending = await db.redis.xPendingRange(
+      lbsStreamKey(service),
+      lbsGroupName(service),
+      "-",
+      "+",
+      10,
+    );
+    assert.deepEqual(pending.map((p) => [p.id, p.consumer]), [[id, "successor"]]);
+    assert.equal((await db.redis.xRange(lbsStreamKey(service), id, id))?.length, 1, "entry kept");
+    assert.deepEqual(successor.ownedStreams(), [{ dataStreamName: "s", idInLbs: id }]);
+    await Promise.all([owner.done(), successor.done()]);
+    ownerRedis.destroy();
+    await proxy.close();
   });
 
   it("a late expiry announcement for a stream this consumer holds does not disown it", async () => {

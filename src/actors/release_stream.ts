@@ -1,8 +1,8 @@
 /** Gives up one owned stream: drop its lock, and either finish or hand over its LBS entry. */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
-import { OwnershipLostError } from "../errors.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { finishStream } from "../scripts/finish_stream.ts";
 import { announceOrphans } from "./orphan_notices.ts";
 
 export interface ReleaseInput {
@@ -21,28 +21,34 @@ export interface ReleaseInput {
 }
 
 /**
- * @throws {OwnershipLostError} when finishing a stream whose lock is no longer
- *   ours: a stale owner must not ack the entry its successor is working on.
+ * @throws {OwnershipLostError} when finishing a stream this acquisition no
+ *   longer owns: a stale owner must not ack the entry its successor is working on.
  */
 export async function releaseStream(runtime: ClientRuntime, input: ReleaseInput): Promise<void> {
   const { lockKey, lockValue, idInLbs, dataStreamName } = input;
   const { locks, options } = runtime;
   if (input.mode === "finish") {
-    // Checked (and the TTL renewed) while we still hold the lock, then acked, then released.
-    const held = await locks.extend({ lockKey, lockValue }, options.heartbeatMs);
-    if (held !== "held") {
+    // One script: the ownership check and the ack with nothing in between (see finishStream).
+    try {
+      await finishStream(runtime.redis, {
+        ...input,
+        lbsStream: runtime.lbsStream,
+        lbsGroup: runtime.lbsGroup,
+        heldSetKey: locks.heldSetKey,
+        clientPrefix: locks.prefix,
+      });
+    } catch (error) {
       options.metrics.recordLockReleaseAttempt?.(dataStreamName, false);
-      throw new OwnershipLostError(dataStreamName, input.fence);
+      throw error;
     }
-    await ackAndDelete(runtime, idInLbs);
+    options.metrics.recordLockReleaseAttempt?.(dataStreamName, true);
+    return;
   }
-  // A finished stream's lock is deleted: nobody is to take it. A handed-over one expires, so
-  // Go peers, which listen for expired keyspace events, hear of it as well as ours.
-  const released = input.mode === "finish"
-    ? await locks.release({ lockKey, lockValue })
-    : await locks.giveUp({ lockKey, lockValue });
+  // A handed-over lock expires rather than being deleted, so Go peers, which listen for expired
+  // keyspace events, hear of it as well as ours. (A finished stream's lock is deleted above.)
+  const released = await locks.giveUp({ lockKey, lockValue });
   options.metrics.recordLockReleaseAttempt?.(dataStreamName, released);
-  if (input.mode === "handover" && released) {
+  if (released) {
     await announceOrphans(runtime, [{ dataStreamName, idInLbs, info: input.info, released: true }]);
   }
 }
