@@ -92,3 +92,4 @@ export {
   stateFeedKey,
 } from "./src/keys.ts";
 export * from "./src/messages/mod.ts";
+export * from "./src/admin/mod.ts";
