@@ -59,6 +59,12 @@ export interface DeadLetterOptions {
   readonly maxReplays?: number;
 }
 
+/** Narrows dead-letter reads and removals to one consumer group's letters. */
+export interface DeadLetterFilter {
+  /** Only letters whose `consumer_group` is this. */
+  readonly group?: string;
+}
+
 /** The default dead-letter stream of a stream. */
 export function deadLetterStreamOf(stream: string): string {
   return `${stream}-dead`;
@@ -106,14 +112,41 @@ export class DeadLetters {
     };
   }
 
-  /** The oldest `count` dead letters, without removing them. */
-  async peek(count = 10): Promise<DeadLetter[]> {
-    const entries = await this.#redis.xRange(this.deadLetterStream, "-", "+", { COUNT: count });
-    return (entries ?? []).filter((e) => e !== null).map((e) => toDeadLetter(e.id, e.message));
+  /** The oldest `count` dead letters (of one consumer group, when given), without removing them. */
+  async peek(count = 10, { group }: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+    if (group === undefined) {
+      const entries = await this.#redis.xRange(this.deadLetterStream, "-", "+", { COUNT: count });
+      return (entries ?? []).filter((e) => e !== null).map((e) => toDeadLetter(e.id, e.message));
+    }
+    const found: DeadLetter[] = [];
+    for await (const letter of this.#letters(group)) {
+      if (found.push(letter) >= count) break;
+    }
+    return found;
   }
 
-  async size(): Promise<number> {
-    return await this.#redis.xLen(this.deadLetterStream);
+  /** How many dead letters there are (of one consumer group, when given: read through). */
+  async size({ group }: DeadLetterFilter = {}): Promise<number> {
+    if (group === undefined) return await this.#redis.xLen(this.deadLetterStream);
+    let size = 0;
+    for await (const _ of this.#letters(group)) size++;
+    return size;
+  }
+
+  /** Every dead letter in id order, page by page, of one group when given. */
+  async *#letters(group: string | undefined): AsyncGenerator<DeadLetter> {
+    let start = "-";
+    for (;;) {
+      const page = (await this.#redis.xRange(this.deadLetterStream, start, "+", { COUNT: 100 })) ??
+        [];
+      for (const entry of page) {
+        if (!entry) continue;
+        const letter = toDeadLetter(entry.id, entry.message);
+        if (group === undefined || letter.consumerGroup === group) yield letter;
+      }
+      if (page.length < 100) return;
+      start = `(${page.at(-1)!.id}`;
+    }
   }
 
   /**
@@ -143,34 +176,56 @@ export class DeadLetters {
     return String(newId);
   }
 
-  /** Replays every dead letter that may be replayed; counts the others. */
-  async replayAll(): Promise<{ replayed: number; refused: number }> {
-    let replayed = 0;
-    let refused = 0;
-    let start = "-";
-    for (;;) {
-      const page = (await this.#redis.xRange(this.deadLetterStream, start, "+", { COUNT: 100 })) ??
-        [];
-      for (const entry of page) {
-        if (!entry) continue;
-        try {
-          await this.replay(entry.id);
-          replayed++;
-        } catch (error) {
-          if (!(error instanceof ReplayRefusedError)) throw error;
-          refused++;
-        }
+  /**
+   * Replays every dead letter that may be replayed (of one group, when given);
+   * counts the others. `onProgress` hears the counts after each letter.
+   */
+  async replayAll(
+    { group, onProgress }: DeadLetterFilter & {
+      onProgress?: (counts: { replayed: number; refused: number }) => void;
+    } = {},
+  ): Promise<{ replayed: number; refused: number }> {
+    const counts = { replayed: 0, refused: 0 };
+    for await (const letter of this.#letters(group)) {
+      try {
+        await this.replay(letter.id);
+        counts.replayed++;
+      } catch (error) {
+        if (!(error instanceof ReplayRefusedError)) throw error;
+        counts.refused++;
       }
-      if (page.length < 100) return { replayed, refused };
-      start = `(${page.at(-1)!.id}`;
+      onProgress?.({ ...counts });
     }
+    return counts;
   }
 
-  /** Deletes every dead letter. @returns how many there were. */
-  async purge(): Promise<number> {
-    const size = await this.size();
-    await this.#redis.del(this.deadLetterStream);
-    return size;
+  /**
+   * Deletes every dead letter (of one group, when given: XDEL a page at a time,
+   * `onProgress` hearing how many so far). @returns how many were deleted.
+   */
+  async purge(
+    { group, onProgress }: DeadLetterFilter & { onProgress?: (deleted: number) => void } = {},
+  ): Promise<number> {
+    if (group === undefined) {
+      const size = await this.size();
+      await this.#redis.del(this.deadLetterStream);
+      onProgress?.(size);
+      return size;
+    }
+    let deleted = 0;
+    let ids: string[] = [];
+    const flush = async () => {
+      if (ids.length === 0) return;
+      deleted += Number(await this.#redis.xDel(this.deadLetterStream, ids));
+      ids = [];
+      onProgress?.(deleted);
+    };
+    for await (const letter of this.#letters(group)) {
+      ids.push(letter.id);
+      if (ids.length >= 100) await flush();
+    }
+    await flush();
+    return deleted;
   }
 }
 

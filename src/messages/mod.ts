@@ -19,6 +19,7 @@ export { type ReapOptions, type ReapReport } from "./reaper.ts";
 export { DEFAULT_RETRY, retryDelay, type RetryPolicy } from "./retry_policy.ts";
 export {
   type DeadLetter,
+  type DeadLetterFilter,
   type DeadLetterOptions,
   type DeadLetterReason,
   DeadLetters,
