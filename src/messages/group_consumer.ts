@@ -94,6 +94,7 @@ export class GroupConsumer {
   readonly #logger: Logger;
   readonly #metrics: MetricsRecorder;
   #running = false;
+  #stopping: Promise<{ finished: boolean }> | undefined;
   #stop = new AbortController();
   #handlerAbort = new AbortController();
   #inFlight = new Set<Promise<void>>();
@@ -186,9 +187,16 @@ export class GroupConsumer {
   /**
    * Stops reading, lets in-flight handlers finish within `timeoutMs`, then
    * aborts the rest; their entries stay pending for another consumer to reap.
+   * A call while stopping (say, from a handler) waits for the same stop.
    */
-  async stop({ timeoutMs = 30_000 } = {}): Promise<{ finished: boolean }> {
-    if (!this.#running) return { finished: true };
+  stop({ timeoutMs = 30_000 } = {}): Promise<{ finished: boolean }> {
+    if (this.#stopping) return this.#stopping;
+    if (!this.#running) return Promise.resolve({ finished: true });
+    this.#stopping = this.#stopNow(timeoutMs).finally(() => (this.#stopping = undefined));
+    return this.#stopping;
+  }
+
+  async #stopNow(timeoutMs: number): Promise<{ finished: boolean }> {
     this.#running = false;
     this.#stop.abort();
     if (this.#reader?.isOpen) this.#reader.destroy();
