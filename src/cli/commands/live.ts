@@ -1,0 +1,97 @@
+/** Commands that show the system live: watch (the state feed), diagram, dashboard. */
+import { Argument, type Command, Option } from "commander";
+import type { AnyStateMachine } from "xstate";
+import { streamMachine, supervisorMachine } from "../../machines/public.ts";
+import { styles } from "../io.ts";
+import { positiveInteger } from "../options.ts";
+import type { CliSession } from "../session.ts";
+import {
+  dashboardEntry,
+  libraryExport,
+  type StateFeedEntry,
+  type WatchStateFeed,
+} from "./peers.ts";
+
+export function registerLiveCommands(program: Command, session: CliSession): void {
+  const { io } = session;
+
+  program.command("watch")
+    .description(
+      "The service's live state feed: one line per transition (stream, consumer, from → to)",
+    )
+    .argument("<service>", "service name (clients need the stateFeed option)")
+    .option("--from <id>", "start after this feed id: $ (now) or 0 (all that is kept)", "$")
+    .option("--count <n>", "stop after this many entries", positiveInteger)
+    .option("--timeout <ms>", "stop after this many milliseconds", positiveInteger)
+    .option("--json", "print each entry as a JSON line")
+    .addHelpText("after", "\nRuns until Ctrl-C, --count or --timeout.")
+    .action(async (service: string, options) => {
+      const watchStateFeed = await libraryExport<WatchStateFeed>("watchStateFeed");
+      const redis = await session.redis();
+      const stops = [session.signal];
+      if (options.timeout) stops.push(AbortSignal.timeout(options.timeout));
+      const signal = AbortSignal.any(stops);
+      let seen = 0;
+      for await (const entry of watchStateFeed(redis, service, { after: options.from, signal })) {
+        io.out(options.json ? JSON.stringify(entry) : describeEntry(entry, io.color));
+        if (++seen === options.count) break;
+      }
+    });
+
+  program.command("diagram")
+    .description("A state machine as a diagram, from its definition")
+    .addArgument(
+      new Argument("<machine>", "which machine").choices(["stream", "supervisor"]),
+    )
+    .addOption(
+      new Option("--format <format>", "diagram language").choices(["mermaid", "dot"]).default(
+        "mermaid",
+      ),
+    )
+    .action(async (machine: "stream" | "supervisor", options) => {
+      const definition: AnyStateMachine = machine === "stream" ? streamMachine : supervisorMachine;
+      const render = await libraryExport<(m: AnyStateMachine) => string>(
+        options.format === "dot" ? "toDot" : "toMermaid",
+      );
+      io.out(render(definition).trimEnd());
+    });
+
+  program.command("dashboard")
+    .description("The web dashboard (the README's main command); Ctrl-C stops it")
+    .option("--port <port>", "port to listen on (default: a free one)", positiveInteger)
+    .option("--consumers <n>", "demo consumers to run", positiveInteger)
+    .option("--service <name>", "service to show")
+    .action(async (options) => {
+      const runDashboard = await dashboardEntry();
+      const given = session.options.url ?? io.env.REDIS_URL;
+      const dashboard = await runDashboard({
+        port: options.port,
+        consumers: options.consumers,
+        service: options.service,
+        signal: session.signal,
+        log: (line) => io.err(line),
+        ...(given ? { redisUrl: given } : {}),
+      });
+      io.out(`dashboard: ${dashboard.url}`);
+      await new Promise<void>((resolve) => {
+        if (session.signal.aborted) resolve();
+        session.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await dashboard.close();
+    });
+}
+
+/** `12:00:01.250  orders:eu  alice  assigned → heartbeating  (HEARTBEAT_OK, fence 3)` */
+export function describeEntry(entry: StateFeedEntry, color: boolean): string {
+  const { dim, cyan, bold } = styles(color);
+  const time = dim(new Date(entry.at).toISOString().slice(11, 23));
+  if (entry.stream === "") {
+    const what = entry.event.replace(/^consumer\./, "");
+    const where = [entry.runtime, entry.pid === undefined ? undefined : `pid ${entry.pid}`]
+      .filter(Boolean).join(", ");
+    return `${time}  ${bold(entry.consumer)}  ${what}${where ? ` (${where})` : ""}`;
+  }
+  const from = entry.from === "" ? "∅" : entry.from;
+  return `${time}  ${cyan(entry.stream)}  ${entry.consumer}  ${from} → ${bold(entry.to)}  ` +
+    dim(`(${entry.event}, fence ${entry.fence})`);
+}

@@ -1,0 +1,33 @@
+/** Runs the CLI once: parse, act, report, and tell the exit code. */
+import { CommanderError } from "commander";
+import { type CliIo, styles } from "./io.ts";
+import { buildProgram, EXIT, exitCodeOf } from "./program.ts";
+import { CliSession } from "./session.ts";
+
+/**
+ * Runs `rsc` with `args` (without the runtime and script). Long-running
+ * commands stop when `signal` aborts.
+ * @returns the exit code: 0 done, 2 bad usage (the sub-command's help printed), 1 anything else.
+ */
+export async function runCli(
+  args: readonly string[],
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<number> {
+  const session = new CliSession(io, signal);
+  try {
+    await buildProgram(session).parseAsync([...args], { from: "user" });
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof CommanderError)) {
+      io.err(styles(io.color).red(`rsc: ${messageOf(error)}`));
+    }
+    return exitCodeOf(error);
+  } finally {
+    await session.close();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

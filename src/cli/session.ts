@@ -1,0 +1,43 @@
+/**
+ * One run of the CLI: its terminal, the global options, the Redis connection
+ * it opens on first use (and closes at the end), and the signal that SIGINT
+ * aborts for long-running commands.
+ */
+import type { RedisClient } from "../redis/client.ts";
+import type { CliIo } from "./io.ts";
+import { connectRedis, resolveRedisUrl } from "./redis_url.ts";
+
+/** The options every command shares. */
+export interface GlobalOptions {
+  readonly url?: string;
+  readonly connectTimeout: number;
+}
+
+export class CliSession {
+  readonly io: CliIo;
+  /** Aborted on SIGINT / SIGTERM: long-running commands stop and clean up. */
+  readonly signal: AbortSignal;
+  options: GlobalOptions = { connectTimeout: 3000 };
+  #redis: Promise<RedisClient> | undefined;
+
+  constructor(io: CliIo, signal: AbortSignal) {
+    this.io = io;
+    this.signal = signal;
+  }
+
+  /** The Redis URL this run uses (`--url`, else `REDIS_URL`, else the default). */
+  get url(): string {
+    return resolveRedisUrl(this.options.url, this.io.env);
+  }
+
+  /** The connection, opened on first use. @throws {RedisUnreachableError} */
+  redis(): Promise<RedisClient> {
+    return this.#redis ??= connectRedis(this.url, this.options.connectTimeout);
+  }
+
+  /** Closes the connection if one was opened. */
+  async close(): Promise<void> {
+    const redis = await this.#redis?.catch(() => undefined);
+    if (redis?.isOpen) redis.destroy();
+  }
+}
