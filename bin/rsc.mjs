@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// The `rsc` command for npx and bunx. An installed package runs its built
-// JavaScript (dist/, made by npm pack); a checkout runs the TypeScript source:
-// Bun and Deno as it is, Node through tsx.
+// The `rsc` command for npx, bunx and `deno task rsc`. In a checkout it runs
+// the TypeScript source (Bun and Deno as it is, Node through tsx) and offers
+// the dashboard; an installed package runs its built JavaScript (dist/).
 import { existsSync } from "node:fs";
 
-const built = new URL("../dist/src/cli/main.js", import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else if ("Bun" in globalThis || "Deno" in globalThis) {
-  await import("../src/cli/main.ts");
-} else {
+const source = new URL("../src/cli/process_main.ts", import.meta.url);
+const checkout = existsSync(source);
+if (checkout && !("Bun" in globalThis || "Deno" in globalThis)) {
   const { register } = await import("tsx/esm/api");
   register();
-  await import("../src/cli/main.ts");
 }
+const entry = checkout ? source : new URL("../dist/src/cli/process_main.js", import.meta.url);
+const { runInProcess } = await import(entry.href);
+const dashboard = new URL("../dashboard/run_dashboard.ts", import.meta.url);
+await runInProcess({
+  loadDashboard: existsSync(dashboard)
+    ? async () => (await import(dashboard.href)).runDashboard
+    : undefined,
+});

@@ -2,7 +2,14 @@
 import { CommanderError } from "commander";
 import { type CliIo, styles } from "./io.ts";
 import { buildProgram, EXIT, exitCodeOf } from "./program.ts";
+import type { RunDashboard } from "./commands/peers.ts";
 import { CliSession } from "./session.ts";
+
+/** What a repository checkout adds to the published CLI. */
+export interface CliExtras {
+  /** Loads the dashboard (in the checkout's `dashboard/`, not in the published package). */
+  readonly loadDashboard?: () => Promise<RunDashboard>;
+}
 
 /**
  * Runs `rsc` with `args` (without the runtime and script). Long-running
@@ -13,8 +20,9 @@ export async function runCli(
   args: readonly string[],
   io: CliIo,
   signal: AbortSignal,
+  extras: CliExtras = {},
 ): Promise<number> {
-  const session = new CliSession(io, signal);
+  const session = new CliSession(io, signal, extras.loadDashboard);
   try {
     await buildProgram(session).parseAsync([...args], { from: "user" });
     return EXIT.ok;

@@ -4,6 +4,7 @@
  * aborts for long-running commands.
  */
 import type { RedisClient } from "../redis/client.ts";
+import type { RunDashboard } from "./commands/peers.ts";
 import type { CliIo } from "./io.ts";
 import { connectRedis, resolveRedisUrl } from "./redis_url.ts";
 
@@ -18,11 +19,14 @@ export class CliSession {
   /** Aborted on SIGINT / SIGTERM: long-running commands stop and clean up. */
   readonly signal: AbortSignal;
   options: GlobalOptions = { connectTimeout: 3000 };
+  /** The dashboard's loader, where this run has one (a repository checkout). */
+  readonly loadDashboard: (() => Promise<RunDashboard>) | undefined;
   #redis: Promise<RedisClient> | undefined;
 
-  constructor(io: CliIo, signal: AbortSignal) {
+  constructor(io: CliIo, signal: AbortSignal, loadDashboard?: () => Promise<RunDashboard>) {
     this.io = io;
     this.signal = signal;
+    this.loadDashboard = loadDashboard;
   }
 
   /** The Redis URL this run uses (`--url`, else `REDIS_URL`, else the default). */

@@ -4,7 +4,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtimeCommand } from "../fixture/consumer_process.ts";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../bin/rsc.mjs", import.meta.url));
 
 export interface RscResult {
   readonly code: number | null;

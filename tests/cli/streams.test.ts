@@ -1,6 +1,7 @@
 /** rsc produce, consume, groups, consumers and group-pending. */
 import type { ChildProcess } from "node:child_process";
 import { describe, it } from "node:test";
+import process from "node:process";
 import assert from "node:assert/strict";
 import { decodeEnvelope, publish } from "../../mod.ts";
 import { uniqueName } from "../fixture/redis_server.ts";
@@ -143,7 +144,7 @@ describe("rsc stream commands", () => {
       const [group] = await db.redis.xInfoGroups(stream);
       return group && Number(group["entries-read"] ?? 0) === 1 && Number(group.pending) === 0;
     }, { message: "the message acked" });
-    child!.kill("SIGINT");
+    process.kill(child!.pid!, "SIGINT"); // not child.kill: Deno then reports no exit code
     const result = await run;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, / {2}t {2}hello\n$/);

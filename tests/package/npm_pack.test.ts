@@ -108,6 +108,17 @@ describe("the npm package", { skip: onNode ? false : "npm packaging is checked o
       assert.match(stdout, /finished from-the-tarball on node \d+/);
     }
 
+    // The rsc command, as npm installs it: plain node runs the built CLI.
+    const bin = join(project, "node_modules", ".bin", "rsc");
+    const help = await run(process.execPath, [bin, "--help"], { cwd: project });
+    assert.match(help.stdout, /Usage: rsc \[options\] \[command\]/);
+    const { stdout: groups } = await run(
+      process.execPath,
+      [bin, "groups", "packed-input", "--json", "--url", server.url],
+      { cwd: project },
+    );
+    assert.equal(JSON.parse(groups).groups[0].name, "packed-group");
+
     await writeFile(join(project, "consumer.ts"), CONSUMER_TS);
     await writeFile(
       join(project, "tsconfig.json"),

@@ -1,16 +1,12 @@
 /** Commands that show the system live: watch (the state feed), diagram, dashboard. */
 import { Argument, type Command, Option } from "commander";
 import type { AnyStateMachine } from "xstate";
+import { toDot, toMermaid } from "../../diagrams/mod.ts";
 import { streamMachine, supervisorMachine } from "../../machines/public.ts";
 import { styles } from "../io.ts";
 import { positiveInteger } from "../options.ts";
 import type { CliSession } from "../session.ts";
-import {
-  dashboardEntry,
-  libraryExport,
-  type StateFeedEntry,
-  type WatchStateFeed,
-} from "./peers.ts";
+import { libraryExport, type StateFeedEntry, type WatchStateFeed } from "./peers.ts";
 
 export function registerLiveCommands(program: Command, session: CliSession): void {
   const { io } = session;
@@ -48,11 +44,9 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
         "mermaid",
       ),
     )
-    .action(async (machine: "stream" | "supervisor", options) => {
+    .action((machine: "stream" | "supervisor", options) => {
       const definition: AnyStateMachine = machine === "stream" ? streamMachine : supervisorMachine;
-      const render = await libraryExport<(m: AnyStateMachine) => string>(
-        options.format === "dot" ? "toDot" : "toMermaid",
-      );
+      const render = options.format === "dot" ? toDot : toMermaid;
       io.out(render(definition).trimEnd());
     });
 
@@ -62,17 +56,22 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
     .option("--consumers <n>", "demo consumers to run", positiveInteger)
     .option("--service <name>", "service to show")
     .action(async (options) => {
-      const runDashboard = await dashboardEntry();
+      if (!session.loadDashboard) {
+        throw new Error(
+          "The dashboard ships with the repository (dashboard/), not with the package: " +
+            "run rsc from a checkout (npx rsc, deno task rsc, bun run rsc)",
+        );
+      }
+      const runDashboard = await session.loadDashboard();
       const given = session.options.url ?? io.env.REDIS_URL;
       const dashboard = await runDashboard({
         port: options.port,
         consumers: options.consumers,
         service: options.service,
         signal: session.signal,
-        log: (line) => io.err(line),
+        log: (line) => io.out(line), // its progress, and `dashboard: <url>` on a line of its own
         ...(given ? { redisUrl: given } : {}),
       });
-      io.out(`dashboard: ${dashboard.url}`);
       await new Promise<void>((resolve) => {
         if (session.signal.aborted) resolve();
         session.signal.addEventListener("abort", () => resolve(), { once: true });

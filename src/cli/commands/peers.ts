@@ -1,8 +1,8 @@
 /**
- * Parts of the project the CLI shows but does not own: the state feed and the
- * diagrams (library exports), and the dashboard (in the repository's
- * `dashboard/`, not in the published package). They are looked up when a
- * command needs them, so every other command works without them.
+ * Parts of the project the CLI shows but does not own: the state feed (a
+ * library export, looked up when `watch` runs) and the dashboard (in the
+ * repository's `dashboard/`, not in the published package: a checkout's
+ * entry point, bin/rsc.mjs, hands its loader to the CLI).
  */
 import type { RedisClient } from "../../redis/client.ts";
 
@@ -42,20 +42,4 @@ export async function libraryExport<T>(name: string): Promise<T> {
   const found = library[name];
   if (found === undefined) throw new Error(`This build of the library has no ${name}`);
   return found as T;
-}
-
-/** The dashboard's entry point, from a repository checkout. */
-export async function dashboardEntry(): Promise<RunDashboard> {
-  // A computed specifier: the dashboard is not part of the published package.
-  const specifier = ["..", "..", "..", "dashboard", "mod.ts"].join("/");
-  let module: { runDashboard?: RunDashboard };
-  try {
-    module = await import(new URL(specifier, import.meta.url).href);
-  } catch (cause) {
-    throw new Error("The dashboard ships with the repository checkout (dashboard/), not here", {
-      cause,
-    });
-  }
-  if (typeof module.runDashboard !== "function") throw new Error("dashboard/ has no runDashboard");
-  return module.runDashboard;
 }
