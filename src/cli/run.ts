@@ -2,8 +2,7 @@
 import { CommanderError } from "commander";
 import { type CliIo, styles } from "./io.ts";
 import { buildProgram, EXIT, exitCodeOf } from "./program.ts";
-import type { RunDashboard } from "./commands/peers.ts";
-import { CliSession } from "./session.ts";
+import { CliSession, type RunDashboard } from "./session.ts";
 
 /** What a repository checkout adds to the published CLI. */
 export interface CliExtras {

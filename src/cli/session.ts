@@ -4,9 +4,21 @@
  * aborts for long-running commands.
  */
 import type { RedisClient } from "../redis/client.ts";
-import type { RunDashboard } from "./commands/peers.ts";
 import type { CliIo } from "./io.ts";
 import { connectRedis, resolveRedisUrl } from "./redis_url.ts";
+
+/**
+ * The dashboard's entry point (`dashboard/run_dashboard.ts` in the repository;
+ * not in the published package, so a checkout's bin/rsc.mjs hands it over).
+ */
+export type RunDashboard = (options: {
+  port?: number;
+  redisUrl?: string;
+  consumers?: number;
+  service?: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}) => Promise<{ url: string; close(): Promise<void> }>;
 
 /** The options every command shares. */
 export interface GlobalOptions {

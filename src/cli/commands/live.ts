@@ -3,10 +3,11 @@ import { Argument, type Command, Option } from "commander";
 import type { AnyStateMachine } from "xstate";
 import { toDot, toMermaid } from "../../diagrams/mod.ts";
 import { streamMachine, supervisorMachine } from "../../machines/public.ts";
+import type { StateFeedEntry } from "../../state_feed/entry.ts";
+import { watchStateFeed } from "../../state_feed/reader.ts";
 import { styles } from "../io.ts";
 import { positiveInteger } from "../options.ts";
 import type { CliSession } from "../session.ts";
-import { libraryExport, type StateFeedEntry, type WatchStateFeed } from "./peers.ts";
 
 export function registerLiveCommands(program: Command, session: CliSession): void {
   const { io } = session;
@@ -22,7 +23,6 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
     .option("--json", "print each entry as a JSON line")
     .addHelpText("after", "\nRuns until Ctrl-C, --count or --timeout.")
     .action(async (service: string, options) => {
-      const watchStateFeed = await libraryExport<WatchStateFeed>("watchStateFeed");
       const redis = await session.redis();
       const stops = [session.signal];
       if (options.timeout) stops.push(AbortSignal.timeout(options.timeout));
