@@ -66,7 +66,19 @@ export {
   StreamNotPendingError,
 } from "./src/errors.ts";
 export { decodeLbsEntry, encodeLbsEntry, type LbsAssignment } from "./src/lbs_entry.ts";
-export { streamMachine, supervisorMachine } from "./src/machines/public.ts";
+export {
+  acquiredStreamSnapshot,
+  type ReleaseStreamLogic,
+  streamMachine,
+  type StreamMachine,
+  type StreamStateValue,
+  supervisorMachine,
+  type SupervisorMachine,
+  type SupervisorStateValue,
+} from "./src/machines/public.ts";
+export type { SupervisorContext, SupervisorEvent } from "./src/machines/supervisor_machine.ts";
+export type { Acquisition, AcquisitionOrigin } from "./src/acquisition.ts";
+export type { ReleaseInput } from "./src/actors/release_stream.ts";
 export { toDot, toMermaid } from "./src/diagrams/mod.ts";
 export {
   readStateFeed,

@@ -12,7 +12,7 @@ export class TakeoverClock {
   }
 
   /** Notes that the stream behind `lockKey` was announced orphaned (the first time counts). */
-  heard(lockKey: string, now = Date.now()): void {
+  heard(lockKey: string, now: number = Date.now()): void {
     if (this.#heardAt.has(lockKey)) return;
     if (this.#heardAt.size >= this.#capacity) {
       const oldest = this.#heardAt.keys().next().value;
@@ -22,7 +22,7 @@ export class TakeoverClock {
   }
 
   /** The delay since the stream was first announced, forgetting it; undefined if unheard. */
-  taken(lockKey: string, now = Date.now()): number | undefined {
+  taken(lockKey: string, now: number = Date.now()): number | undefined {
     const at = this.#heardAt.get(lockKey);
     if (at === undefined) return undefined;
     this.#heardAt.delete(lockKey);

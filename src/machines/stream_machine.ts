@@ -9,7 +9,18 @@
  * sends HEARTBEAT_OK / LOCK_LOST, and release runs in an invoked actor,
  * `releaseStream`, which the supervisor provides bound to its client's Redis.
  */
-import { assign, fromPromise, type PromiseActorLogic, setup, type Snapshot } from "xstate";
+import {
+  type ActorRefFromLogic,
+  assign,
+  type EventObject,
+  fromPromise,
+  type MetaObject,
+  type NonReducibleUnknown,
+  type PromiseActorLogic,
+  setup,
+  type Snapshot,
+  type StateMachine,
+} from "xstate";
 import type { ReleaseInput } from "../actors/release_stream.ts";
 import { OwnershipEnd } from "../ownership_end.ts";
 import type { StreamContext, StreamEvent, StreamInput } from "./stream_types.ts";
@@ -71,12 +82,57 @@ function initialContext(input: StreamInput): StreamContext {
   };
 }
 
+/** The release actor's logic: gives up the lock (and the LBS entry, when finishing). */
+export type ReleaseStreamLogic = PromiseActorLogic<void, ReleaseInput>;
+
+/** States of the stream machine. */
+export type StreamStateValue =
+  | "acquired"
+  | "assigned"
+  | "claimed"
+  | "heartbeating"
+  | "lost"
+  | "expired"
+  | "disowned"
+  | "releasing"
+  | "released";
+
+/**
+ * The stream machine's type, written out rather than inferred (JSR's fast type
+ * check reads declared types only): its context, events, input, the
+ * `releaseStream` actor, and the actions and guards `provide` can replace.
+ */
+export type StreamMachine = StateMachine<
+  StreamContext,
+  StreamEvent,
+  { [id: string]: ActorRefFromLogic<ReleaseStreamLogic> | undefined },
+  { src: "releaseStream"; logic: ReleaseStreamLogic; id: string | undefined },
+  | { type: "confirm"; params: NonReducibleUnknown }
+  | { type: "recordLoss"; params: NonReducibleUnknown }
+  | { type: "recordReleaseMode"; params: NonReducibleUnknown }
+  | { type: "endOwnership"; params: unknown }
+  | { type: "reportReleased"; params: unknown }
+  | { type: "reportLoss"; params: unknown },
+  { type: "wasClaimed"; params: unknown } | { type: "lostToExpiry"; params: unknown },
+  never,
+  StreamStateValue,
+  string,
+  StreamInput,
+  NonReducibleUnknown,
+  EventObject,
+  MetaObject,
+  {
+    id: "stream";
+    states: { readonly [state in StreamStateValue]: Record<string, never> };
+  }
+>;
+
 /**
  * The machine. It starts in `acquired` and moves at once to `assigned` or
  * `claimed` by the acquisition's origin. Its `releaseStream` actor must be
  * provided: the supervisor binds it to its client's Redis.
  */
-export const streamMachine = streamSetup.createMachine({
+export const streamMachine: StreamMachine = streamSetup.createMachine({
   id: "stream",
   context: ({ input }) => initialContext(input),
   initial: "acquired",
