@@ -69,11 +69,11 @@ export { decodeLbsEntry, encodeLbsEntry, type LbsAssignment } from "./src/lbs_en
 export {
   acquiredStreamSnapshot,
   type ReleaseStreamLogic,
-  streamMachine,
   type StreamMachine,
+  streamMachine,
   type StreamStateValue,
-  supervisorMachine,
   type SupervisorMachine,
+  supervisorMachine,
   type SupervisorStateValue,
 } from "./src/machines/public.ts";
 export type { SupervisorContext, SupervisorEvent } from "./src/machines/supervisor_machine.ts";

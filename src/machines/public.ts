@@ -23,8 +23,8 @@ import {
 export {
   acquiredStreamSnapshot,
   type ReleaseStreamLogic,
-  streamMachine,
   type StreamMachine,
+  streamMachine,
   type StreamStateValue,
 } from "./stream_machine.ts";
 
