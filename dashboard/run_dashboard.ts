@@ -6,13 +6,13 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createClient } from "redis";
+import { type LocalRedis, startLocalRedis } from "../examples/local_redis.ts";
 import { expiredEventChannel, orphanChannel, streamMachine } from "../mod.ts";
 import { databaseOf, type RedisClient } from "../src/redis/client.ts";
 import { Actions } from "./actions.ts";
 import { Fleet } from "./fleet.ts";
 import { loadPageAssets } from "./page_assets.ts";
 import { ConsumerProcesses } from "./processes.ts";
-import { type OwnRedisServer, startRedisServer } from "./redis_server.ts";
 import { RedisViews } from "./redis_views.ts";
 import { createApp } from "./server.ts";
 import { buildSnapshot } from "./snapshot.ts";
@@ -67,7 +67,7 @@ export async function runDashboard(options: DashboardOptions = {}): Promise<Dash
   const eventsStream = `${service}-events`;
   const eventsGroup = "workers";
 
-  const own: OwnRedisServer | undefined = options.redisUrl ? undefined : await startRedisServer();
+  const own: LocalRedis | undefined = options.redisUrl ? undefined : await startLocalRedis();
   const redisUrl = options.redisUrl ?? own!.url;
   const closing = new AbortController();
   const cleanups: (() => Promise<void> | void)[] = [async () => await own?.stop()];
