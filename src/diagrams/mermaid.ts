@@ -6,7 +6,7 @@ import { type DiagramState, type DiagramTransition, machineGraph } from "./machi
  * The machine as Mermaid `stateDiagram-v2` text, from its definition alone:
  * nested states as composites, parallel regions split by `--`, initial and
  * final states as `[*]`, event names (and guards, as `[guard]`) on edges, an
- * invoked actor as the state's description. Transitions that change no state
+ * invoked actor as the state's description (in a composite's label). Transitions that change no state
  * are self-loops; the root's own are a note.
  * @throws {TypeError} when `machine` is not an XState machine.
  */
@@ -38,8 +38,14 @@ function renderStates(
   crossing: DiagramTransition[],
 ): void {
   for (const state of states) {
-    if (state.key !== state.id) lines.push(`${indent}state "${escape(state.key)}" as ${state.id}`);
-    if (state.children.length > 0) {
+    const composite = state.children.length > 0;
+    // Mermaid gives a composite a label only, no description: its invoked actors go in the label.
+    const invokes = state.invokes.map((invoked) => `invoke ${invoked}`);
+    const label = composite && invokes.length > 0
+      ? `${state.key} (${invokes.join(", ")})`
+      : state.key;
+    if (label !== state.id) lines.push(`${indent}state "${escape(label)}" as ${state.id}`);
+    if (composite) {
       lines.push(`${indent}state ${state.id} {`);
       const inner = indent + "  ";
       if (state.kind === "parallel") {
@@ -53,7 +59,7 @@ function renderStates(
       }
       lines.push(`${indent}}`);
     }
-    for (const invoked of state.invokes) lines.push(`${indent}${state.id} : invoke ${invoked}`);
+    if (!composite) { for (const line of invokes) lines.push(`${indent}${state.id} : ${line}`); }
     if (state.kind === "final") lines.push(`${indent}${state.id} --> [*]`);
     for (const transition of bySource.get(state.id) ?? []) {
       const target = transition.target ?? transition.source;
