@@ -6,8 +6,8 @@ import { streamMachine, supervisorMachine } from "../../machines/public.ts";
 import type { StateFeedEntry } from "../../state_feed/entry.ts";
 import { watchStateFeed } from "../../state_feed/reader.ts";
 import { styles } from "../io.ts";
-import { positiveInteger } from "../options.ts";
-import type { CliSession } from "../session.ts";
+import { nonNegativeInteger, positiveInteger } from "../options.ts";
+import { type CliSession, whenAborted } from "../session.ts";
 
 export function registerLiveCommands(program: Command, session: CliSession): void {
   const { io } = session;
@@ -52,8 +52,12 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
 
   program.command("dashboard")
     .description("The web dashboard (the README's main command); Ctrl-C stops it")
-    .option("--port <port>", "port to listen on (default: a free one)", positiveInteger)
-    .option("--consumers <n>", "demo consumers to run", positiveInteger)
+    .option("--port <port>", "port to listen on (default: a free one)", nonNegativeInteger)
+    .option(
+      "--consumers <n>",
+      "demo consumers to run (default: 3 with its own Redis, else 0)",
+      nonNegativeInteger,
+    )
     .option("--service <name>", "service to show")
     .action(async (options) => {
       if (!session.loadDashboard) {
@@ -68,14 +72,10 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
         port: options.port,
         consumers: options.consumers,
         service: options.service,
-        signal: session.signal,
         log: (line) => io.out(line), // its progress, and `dashboard: <url>` on a line of its own
         ...(given ? { redisUrl: given } : {}),
       });
-      await new Promise<void>((resolve) => {
-        if (session.signal.aborted) resolve();
-        session.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
+      await whenAborted(session.signal);
       await dashboard.close();
     });
 }

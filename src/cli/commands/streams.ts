@@ -6,7 +6,7 @@ import { createGroupConsumer } from "../../messages/group_consumer.ts";
 import { publishBatch } from "../../messages/producer.ts";
 import { Progress } from "../io.ts";
 import { nonNegativeInteger, positiveInteger } from "../options.ts";
-import type { CliSession } from "../session.ts";
+import { type CliSession, whenAborted } from "../session.ts";
 import { duration, table } from "../table.ts";
 import { printJson } from "./output.ts";
 
@@ -76,10 +76,7 @@ export function registerStreamCommands(program: Command, session: CliSession): v
       if (options.timeout) stops.push(AbortSignal.timeout(options.timeout));
       const stop = AbortSignal.any(stops);
       await consumer.start();
-      await new Promise<void>((resolve) => {
-        if (stop.aborted) resolve();
-        stop.addEventListener("abort", () => resolve(), { once: true });
-      });
+      await whenAborted(stop);
       await consumer.stop({ timeoutMs: 5000 });
       io.err(`consumed ${consumed} message${consumed === 1 ? "" : "s"} from ${stream}`);
 
