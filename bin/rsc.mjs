@@ -12,7 +12,7 @@ if (checkout && !("Bun" in globalThis || "Deno" in globalThis)) {
 }
 const entry = checkout ? source : new URL("../dist/src/cli/process_main.js", import.meta.url);
 const { runInProcess } = await import(entry.href);
-const dashboard = new URL("../dashboard/run_dashboard.ts", import.meta.url);
+const dashboard = new URL("../dashboard/mod.ts", import.meta.url);
 await runInProcess({
   loadDashboard: existsSync(dashboard)
     ? async () => (await import(dashboard.href)).runDashboard

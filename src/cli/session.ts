@@ -8,7 +8,7 @@ import type { CliIo } from "./io.ts";
 import { connectRedis, resolveRedisUrl } from "./redis_url.ts";
 
 /**
- * The dashboard's entry point (`dashboard/run_dashboard.ts` in the repository;
+ * The dashboard's entry point (`dashboard/mod.ts` in the repository;
  * not in the published package, so a checkout's bin/rsc.mjs hands it over).
  */
 export type RunDashboard = (options: {
