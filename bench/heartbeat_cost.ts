@@ -6,6 +6,7 @@
 import { Socket } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createStreamClient, lbsStreamKey, NotificationType } from "../mod.ts";
+import { LbsIdleRefresh } from "../src/actors/lbs_idle_refresh.ts";
 import { silentLogger } from "../src/observability.ts";
 import { markAlive } from "../src/scripts/consumer_liveness.ts";
 import { extendLocks } from "../src/scripts/extend_locks.ts";
@@ -15,10 +16,14 @@ import { waitUntil } from "../tests/fixture/wait.ts";
 export interface OwnershipCost {
   readonly streams: number;
   readonly heartbeatMs: number;
+  /** Whether beats refreshed the idle time of the held LBS entries (off: as before it existed). */
+  readonly idleRefresh: boolean;
   /** Requests this client sent per heartbeat period, everything included (sweeper, reader). */
   readonly requestsPerPeriod: number;
   /** The heartbeat's own requests per beat: extension scripts plus the liveness mark. */
   readonly heartbeatRequestsPerBeat: number;
+  /** Of those, the idle-time refreshes (XCLAIM … JUSTID, one per thousand entries due). */
+  readonly refreshRequestsPerBeat: number;
   /** Commands Redis executed per period and stream, counting those a script runs inside Redis. */
   readonly redisCommandsPerStreamPerPeriod: number;
   /** Flushes (batches on the wire) per heartbeat period on the client's busiest connection. */
@@ -62,6 +67,7 @@ async function countTraffic() {
   const flushes = new Map<number, number>();
   let requests = 0;
   let heartbeatRequests = 0;
+  let refreshRequests = 0;
   let beats = 0; // each beat marks the client alive once
   const { uncork, write } = Socket.prototype;
   Socket.prototype.uncork = function (this: Socket) {
@@ -73,6 +79,10 @@ async function countTraffic() {
     if (typeof chunk === "string" && chunk.startsWith("*")) {
       const name = chunk.split("\r\n", 3)[2]?.toUpperCase();
       if (name !== "INFO") requests++;
+      if (name === "XCLAIM") {
+        heartbeatRequests++;
+        refreshRequests++;
+      }
       const sha = name === "EVALSHA" ? chunk.split("\r\n", 5)[4] ?? "" : "";
       if (heartbeatShas.has(sha)) heartbeatRequests++;
       if (sha === markSha) beats++;
@@ -86,6 +96,7 @@ async function countTraffic() {
       return {
         requests,
         heartbeatRequests,
+        refreshRequests,
         beats,
         busiestFlushes: Math.max(0, ...flushes.values()),
       };
@@ -93,12 +104,19 @@ async function countTraffic() {
   };
 }
 
+/**
+ * `idleRefresh: false` measures the client as it was before beats refreshed
+ * the idle time of held LBS entries: no entry is ever due.
+ */
 export async function ownershipCost(
   streams: number,
   heartbeatMs: number,
   windowMs: number,
+  idleRefresh = true,
 ): Promise<OwnershipCost> {
   const server = await RedisServer.start();
+  const { due } = LbsIdleRefresh.prototype;
+  if (!idleRefresh) LbsIdleRefresh.prototype.due = () => [];
   try {
     const redis = await server.connect();
     const service = uniqueName("bench");
@@ -107,7 +125,7 @@ export async function ownershipCost(
       consumerId: "owner",
       logger: silentLogger,
       heartbeatMs,
-      lbsIdleMs: 60_000,
+      lbsIdleMs: 40_000, // the default: each held entry is refreshed every 10 s
       bufferSize: streams + 10,
       lbsBatchSize: 500,
       reconcileIntervalMs: 60_000,
@@ -152,8 +170,10 @@ export async function ownershipCost(
     return {
       streams,
       heartbeatMs,
+      idleRefresh,
       requestsPerPeriod: sent.requests / periods,
       heartbeatRequestsPerBeat: sent.heartbeatRequests / Math.max(1, sent.beats),
+      refreshRequestsPerBeat: sent.refreshRequests / Math.max(1, sent.beats),
       redisCommandsPerStreamPerPeriod: commands / periods / streams,
       writesPerPeriod: sent.busiestFlushes / periods,
       redisCpuPercent: (cpu / seconds) * 100,
@@ -163,6 +183,7 @@ export async function ownershipCost(
         : undefined,
     };
   } finally {
+    LbsIdleRefresh.prototype.due = due;
     await server.stop();
   }
 }

@@ -134,12 +134,7 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
     throughput.push(row);
   }
 
-  const cost = [];
-  for (const streams of s.ownedStreams) {
-    const row = await ownershipCost(streams, HEARTBEAT_MS, s.costWindowMs);
-    log(`cost ${JSON.stringify(row)}`);
-    cost.push(row);
-  }
+  const cost = await runOwnershipCost(scale, log);
   const messages = [];
   for (const batchSize of [1, 10, 100]) {
     const row = {
@@ -165,6 +160,23 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
     messages,
     burst,
   };
+}
+
+/**
+ * Scenarios 3 and 4 alone (`BENCH_ONLY=cost`): for each K, the client without
+ * and with the idle-time refresh of held LBS entries, one after the other.
+ */
+export async function runOwnershipCost(scale: Scale, log: (line: string) => void = console.log) {
+  const s = SCALES[scale];
+  const cost = [];
+  for (const streams of s.ownedStreams) {
+    for (const idleRefresh of [false, true]) {
+      const row = await ownershipCost(streams, HEARTBEAT_MS, s.costWindowMs, idleRefresh);
+      log(`cost ${JSON.stringify(row)}`);
+      cost.push(row);
+    }
+  }
+  return cost;
 }
 
 /**

@@ -3,6 +3,7 @@
  * notification queue. Built once by the client; the machines only pass it on.
  */
 import { consumerIndexKey, lbsDeadLetterKey, lbsGroupName, lbsStreamKey } from "./keys.ts";
+import { LbsIdleRefresh } from "./actors/lbs_idle_refresh.ts";
 import { OrphanAnnouncer } from "./actors/orphan_notices.ts";
 import { StreamLocks } from "./lock/stream_locks.ts";
 import { ClaimShares } from "./claim_shares.ts";
@@ -32,6 +33,8 @@ export interface ClientRuntime {
   readonly locks: StreamLocks;
   /** Which orphaned streams this client is the first to be told of. */
   readonly claimShares: ClaimShares;
+  /** Which held LBS entries each heartbeat refreshes the idle time of. */
+  readonly lbsIdleRefresh: LbsIdleRefresh;
   /** Publishes orphan announcements, batching those of one tick. */
   readonly orphans: OrphanAnnouncer;
   /** When each orphan was announced; only when the metrics recorder takes takeover delays. */
@@ -67,6 +70,7 @@ export function createRuntime(
     consumerIndex: consumerIndexKey(service),
     locks,
     claimShares: new ClaimShares(locks.prefix),
+    lbsIdleRefresh: new LbsIdleRefresh(options.lbsIdleMs, options.heartbeatMs),
     orphans: new OrphanAnnouncer(redis, service),
     takeoverClock: options.metrics.recordTakeover ? new TakeoverClock() : undefined,
     options,

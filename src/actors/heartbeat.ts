@@ -2,6 +2,8 @@
  * One shared heartbeat for every owned stream. Each beat is one pipeline:
  * the extension script for the owned locks (one call per chunk of a thousand)
  * and the client's mark in the consumer index, which the sweeper watches.
+ * Beats also refresh the idle time of the LBS entries held, a share of them
+ * each, so no start-up recovery takes an entry whose stream is owned.
  *
  * A lock found gone while its owner lives (evicted, or the owner was late) is
  * announced at once, so a peer claims it without waiting for anything else.
@@ -14,6 +16,7 @@ import type { LossReason } from "../machines/stream_types.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { withDeadline } from "./deadline.ts";
+import { refreshLbsIdle } from "./lbs_idle_refresh.ts";
 import { markClientAlive } from "./mark_alive.ts";
 import { announceOrphans, type OrphanNotice } from "./orphan_notices.ts";
 
@@ -84,9 +87,12 @@ export async function heartbeat(
     return { lockKey, outcome: "unknown" };
   });
   // Bounded like the beat: a Redis that stalls now must not stop the heartbeat for good.
-  const settled = extended && unsettled.length > 0
-    ? await withDeadline(settle(runtime, unsettled), deadlineMs, "settling").catch(() => [])
-    : [];
+  const [settled] = await Promise.all([
+    extended && unsettled.length > 0
+      ? withDeadline(settle(runtime, unsettled), deadlineMs, "settling").catch(() => [])
+      : [],
+    extended ? refreshDueEntries(runtime, locks, extended, deadlineMs) : undefined,
+  ]);
   if (lost.length > 0) {
     // Side effects of news already decided: they must not hold up the next beat.
     void Promise.all([runtime.locks.forget(lost), announceOrphans(runtime, expired)]).catch(
@@ -94,6 +100,29 @@ export async function heartbeat(
     );
   }
   return { answered: extended !== undefined, until, outcomes, settled };
+}
+
+/**
+ * Refreshes the idle time of the LBS entries due this beat, of those whose
+ * lock the beat has just extended (see LbsIdleRefresh). A failure is logged:
+ * the entries are due again next cycle, well before they count as idle.
+ */
+async function refreshDueEntries(
+  runtime: ClientRuntime,
+  locks: readonly HeartbeatLock[],
+  extended: readonly ExtendOutcome[],
+  deadlineMs: number,
+): Promise<void> {
+  const held = locks.filter((_, i) => extended[i] === "held").map((lock) => lock.idInLbs);
+  const due = runtime.lbsIdleRefresh.due(held);
+  if (due.length === 0) return;
+  await withDeadline(refreshLbsIdle(runtime, due), deadlineMs, "refreshing LBS idle times")
+    .catch((error) =>
+      runtime.options.logger.warn("could not refresh the idle time of held LBS entries", {
+        entries: due.length,
+        error: String(error),
+      })
+    );
 }
 
 /** Settles locks given up while Redis was unreachable; returns the keys settled. */
