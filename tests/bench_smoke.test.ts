@@ -10,7 +10,7 @@ describe("benchmarks (smoke)", () => {
     assert.ok(results.takeover.length > 0);
     assert.ok(results.takeover.every((t) => t.max >= 0));
     assert.equal(results.throughput.length, 2);
-    assert.equal(results.cost.length, 1);
+    assert.equal(results.cost.length, 2); // without and with the idle refresh
     assert.equal(results.messages.length, 3);
     assert.equal(results.burst.length, 3);
     assert.match(renderReport(results), /# Benchmarks/);
