@@ -62,6 +62,7 @@ export {
   MalformedLbsEntryError,
   OwnershipLimitError,
   OwnershipLostError,
+  RedisCommandError,
   StreamNotOwnedError,
   StreamNotPendingError,
 } from "./src/errors.ts";

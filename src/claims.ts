@@ -70,7 +70,8 @@ export class Claims {
   }
 
   #running(): boolean {
-    return this.#supervisor.getSnapshot().matches("running");
+    const snapshot = this.#supervisor.getSnapshot();
+    return snapshot.status === "active" && snapshot.matches("running");
   }
 
   /**

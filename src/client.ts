@@ -7,13 +7,21 @@
 import { type Actor, type AnyActorRef, createActor, waitFor } from "xstate";
 import { type ClaimResult, Claims } from "./claims.ts";
 import { processEnv, resolveConsumerId } from "./consumer_id.ts";
-import { ClientClosedError, OwnershipLostError, StreamNotOwnedError } from "./errors.ts";
+import {
+  asLibraryError,
+  ClientClosedError,
+  describeError,
+  OwnershipLostError,
+  RedisCommandError,
+  StreamNotOwnedError,
+} from "./errors.ts";
 import { fenceKey, stateFeedKey } from "./keys.ts";
 import { keyOfStream, owningStreams, supervisorMachine } from "./machines/supervisor_machine.ts";
 import type { LbsInfo, Notification } from "./notifications.ts";
 import { NotificationQueue } from "./notification_queue.ts";
 import { resolveOptions, type StreamClientOptions } from "./options.ts";
 import type { StreamOwnership } from "./ownership.ts";
+import { endAfterSupervisorFailure } from "./supervisor_failure.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "./redis/client.ts";
 import { type ClientRuntime, createRuntime } from "./runtime.ts";
 import { fencedSet } from "./scripts/fenced_set.ts";
@@ -53,6 +61,8 @@ export class StreamClient implements AsyncDisposable {
   readonly #claims: Claims;
   /** Writes the state feed; undefined when it is off. */
   readonly #feed: StateFeedPublisher | undefined;
+  /** Set when the supervisor failed: the cleanup that follows, which done() waits for. */
+  #failure: Promise<void> | undefined;
 
   constructor(redis: RedisClient, service: string, options: StreamClientOptions = {}) {
     const resolved = resolveOptions(options);
@@ -70,12 +80,20 @@ export class StreamClient implements AsyncDisposable {
       logger: resolved.logger,
     });
     // Stream actors join the supervisor's system, so one observer sees them all.
-    const inspect = systemInspector(resolved.inspect, this.#feed?.observe, resolved.logger);
+    const inspect = systemInspector(resolved.inspect, this.#feed?.observe);
     this.#supervisor = createActor(
       supervisorMachine,
       inspect ? { input: this.#runtime, inspect } : { input: this.#runtime },
     );
     this.#claims = new Claims(this.#runtime, this.#supervisor);
+    const supervisor = this.#supervisor;
+    supervisor.subscribe({
+      error: (error) => {
+        const snapshot = supervisor.getSnapshot();
+        const children = Object.values(snapshot.children ?? {}) as AnyActorRef[];
+        this.#failure = endAfterSupervisorFailure(snapshot.context, children, error);
+      },
+    });
   }
 
   /** The supervisor actor, for inspection (`getSnapshot()`, `subscribe()`). */
@@ -106,8 +124,17 @@ export class StreamClient implements AsyncDisposable {
       this.#supervisor,
       (s) => s.matches("running") || s.status === "done",
       { timeout: Infinity },
-    );
-    if (!snapshot.matches("running")) throw new ClientClosedError(snapshot.context.endReason);
+    ).catch((error) => {
+      throw new ClientClosedError(`start-up failed: supervisor failed: ${describeError(error)}`, {
+        cause: error,
+      });
+    });
+    if (!snapshot.matches("running")) {
+      const { endReason, endCause } = snapshot.context;
+      throw new ClientClosedError(endReason, {
+        cause: endCause === undefined ? undefined : asLibraryError("start-up", endCause),
+      });
+    }
     return this.#runtime.queue;
   }
 
@@ -120,6 +147,7 @@ export class StreamClient implements AsyncDisposable {
    * @throws {StreamNotPendingError} when the stream was finished meanwhile.
    * @throws {DeadlineExceededError} when Redis did not answer in time; a claim
    *   that completes after that gives the lock back rather than keeping it unseen.
+   * @throws {RedisCommandError} when Redis refused a command (its error is the `cause`).
    */
   claim(payload: LbsInfo): Promise<ClaimResult> {
     try {
@@ -128,7 +156,9 @@ export class StreamClient implements AsyncDisposable {
       if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
         throw new TypeError("claim() needs { dataStreamName, idInLbs }");
       }
-      return this.#claims.claim({ dataStreamName, idInLbs });
+      return this.#claims.claim({ dataStreamName, idInLbs }).catch((error) => {
+        throw asLibraryError(`claim of stream "${dataStreamName}"`, error);
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -139,17 +169,23 @@ export class StreamClient implements AsyncDisposable {
    * @throws {StreamNotOwnedError} when this consumer does not own it.
    * @throws {OwnershipLostError} when its lock turned out to be gone or taken:
    *   the entry is then left pending for the stream's current owner.
+   * @throws {RedisCommandError} when Redis refused a command (its error is the `cause`).
    */
   async doneStream(dataStreamName: string): Promise<void> {
     const key = keyOfStream(this.#context(), dataStreamName);
     const ref = key === undefined ? undefined : this.#streams().get(key);
     if (!key || !ref) throw new StreamNotOwnedError(dataStreamName);
+    if (this.#supervisor.getSnapshot().status !== "active") {
+      throw new ClientClosedError(
+        "The stream client's supervisor failed; its streams were handed back",
+      );
+    }
     this.#supervisor.send({ type: "RELEASE_STREAM", lockKey: key, mode: "finish" });
     const final = await waitFor(ref, (s) => s.status === "done", { timeout: Infinity });
     const error = final.context.releaseError;
     if (error instanceof OwnershipLostError) throw error;
     if (error !== undefined) {
-      throw new Error(`Releasing stream "${dataStreamName}" failed`, { cause: error });
+      throw asLibraryError(`releasing stream "${dataStreamName}"`, error);
     }
   }
 
@@ -168,6 +204,7 @@ export class StreamClient implements AsyncDisposable {
     const supervisor = this.#supervisor;
     if (supervisor.getSnapshot().status !== "active") {
       this.#runtime.queue.close();
+      await this.#failure;
       await this.#feed?.idle();
       return;
     }
@@ -212,6 +249,7 @@ export class StreamClient implements AsyncDisposable {
    * that wakes up after a takeover is refused.
    * @throws {StreamNotOwnedError} when the client no longer tracks the stream.
    * @throws {OwnershipLostError} when Redis says another acquisition owns it.
+   * @throws {RedisCommandError} when Redis refused the write (its error is the `cause`).
    */
   async fencedSet(dataStreamName: string, key: string, value: string): Promise<void> {
     const ownership = this.ownership(dataStreamName);
@@ -229,11 +267,11 @@ export class StreamClient implements AsyncDisposable {
 
   #assertRunning(): void {
     const snapshot = this.#supervisor.getSnapshot();
-    if (snapshot.matches("running")) return;
+    if (snapshot.status === "active" && snapshot.matches("running")) return;
     throw new ClientClosedError(
       snapshot.matches("idle") || snapshot.matches("starting")
         ? "The stream client is not running yet: await init() first"
-        : "The stream client was stopped (done(), an aborted signal, or a spent retry budget)",
+        : "The stream client was stopped (done(), an aborted signal, a spent retry budget or a failure)",
     );
   }
 }
@@ -242,6 +280,7 @@ export class StreamClient implements AsyncDisposable {
  * Writes `value` at `key` only while `ownership` is still the stream's
  * current acquisition (lock value and fencing token both match).
  * @throws {OwnershipLostError} otherwise.
+ * @throws {RedisCommandError} when Redis refused the write (its error is the `cause`).
  */
 export async function fencedWrite(
   redis: AnyRedisClient,
@@ -253,7 +292,9 @@ export async function fencedWrite(
     asRedisClient(redis),
     [ownership.lockKey, fenceKey(ownership.lockKey), key],
     [ownership.lockValue, ownership.fence, value],
-  );
+  ).catch((error) => {
+    throw new RedisCommandError(`fenced write of "${key}"`, { cause: error });
+  });
   if (Number(written) !== 1) {
     throw new OwnershipLostError(ownership.dataStreamName, ownership.fence);
   }

@@ -119,3 +119,79 @@ export class MalformedLbsEntryError extends Error {
     this.problem = problem;
   }
 }
+
+/**
+ * A Redis command the library sent failed (the server answered an error, or
+ * the connection failed under it); `cause` is node-redis's error, and the
+ * message carries Redis's own text, e.g. "OOM command not allowed …".
+ */
+export class RedisCommandError extends Error {
+  override readonly name = "RedisCommandError";
+  /** What the library was doing, e.g. `claim of stream "orders-1"`. */
+  readonly operation: string;
+
+  constructor(operation: string, options: ErrorOptions & { cause: unknown }) {
+    super(`${operation} failed: ${describeError(options.cause)}`, options);
+    this.operation = operation;
+  }
+}
+
+/** The errors a caller gets as they are; anything else reached us from Redis. */
+const LIBRARY_ERRORS = [
+  AlreadyClaimedError,
+  StreamNotPendingError,
+  StreamNotOwnedError,
+  ClientClosedError,
+  DeadlineExceededError,
+  OwnershipLostError,
+  MalformedLbsEntryError,
+  RedisCommandError,
+  TypeError,
+  RangeError,
+];
+
+/**
+ * The error a caller gets: one of the library's own (or a TypeError /
+ * RangeError for a bad argument) as it is, anything else wrapped in a
+ * RedisCommandError naming `operation`, with the original as `cause`.
+ */
+export function asLibraryError(operation: string, error: unknown): Error {
+  if (LIBRARY_ERRORS.some((type) => error instanceof type)) return error as Error;
+  return new RedisCommandError(operation, { cause: error });
+}
+
+/**
+ * One line for any thrown value: `Name: message` (node-redis's unnamed error
+ * classes by their class, e.g. `SimpleError: OOM command not allowed …`),
+ * followed by what its cause or a MULTI's failed replies add. Never a bare "Error".
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) {
+    if (typeof error === "string") return error;
+    try {
+      return JSON.stringify(error) ?? String(error);
+    } catch {
+      return String(error);
+    }
+  }
+  const generic = !error.name || error.name === "Error";
+  const name = generic ? error.constructor?.name || "Error" : error.name;
+  let text = error.message ? `${name}: ${error.message}` : name;
+  const inner = innerErrors(error);
+  if (inner.length > 0) text += ` (${inner.map(describeError).join("; ")})`;
+  if (error.cause !== undefined) {
+    const cause = describeError(error.cause);
+    if (!text.includes(cause)) text += ` (cause: ${cause})`;
+  }
+  return text;
+}
+
+/** The errors an AggregateError or a node-redis MULTI error (`replies`, `errorIndexes`) holds. */
+function innerErrors(error: Error): unknown[] {
+  if (error instanceof AggregateError) return error.errors;
+  const { replies, errorIndexes } = error as { replies?: unknown; errorIndexes?: unknown };
+  if (Array.isArray(replies) && Array.isArray(errorIndexes)) {
+    return errorIndexes.map((i: number) => replies[i]);
+  }
+  return [];
+}

@@ -55,6 +55,39 @@ export interface MetricsRecorder {
   recordMessagesReaped?(stream: string, group: string, count: number): void;
 }
 
+/** The methods a logger must have. */
+export const LOGGER_METHODS = ["debug", "info", "warn", "error"] as const satisfies readonly (
+  keyof Logger
+)[];
+
+/** Every hook of MetricsRecorder, so each can be checked and guarded. */
+export const METRIC_HOOKS = [
+  "recordStartupRecovery",
+  "recordClaimAttempt",
+  "recordLockAcquisitionAttempt",
+  "recordLockExtensionAttempt",
+  "recordLockReleaseAttempt",
+  "recordStreamProcessingStart",
+  "recordStreamProcessingEnd",
+  "recordKspNotification",
+  "recordKspNotificationDropped",
+  "recordStreamAcquired",
+  "recordTakeover",
+  "recordStreamDisowned",
+  "recordHeartbeat",
+  "recordOwnedStreams",
+  "recordMessageConsumed",
+  "recordMessageProcessed",
+  "recordMessageDeadLettered",
+  "recordMessagesReaped",
+] as const satisfies readonly (keyof MetricsRecorder)[];
+
+// A hook added to MetricsRecorder but not to METRIC_HOOKS would go unguarded: tsc fails here.
+const everyHookListed: Exclude<keyof MetricsRecorder, (typeof METRIC_HOOKS)[number]> extends never
+  ? true
+  : never = true;
+void everyHookListed;
+
 /** How a handler's attempt at a message ended. */
 export type MessageOutcome = "acked" | "retried" | "dead-lettered";
 

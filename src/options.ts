@@ -1,6 +1,14 @@
 /** Client options: defaults and validation with errors that name the option. */
 import type { InspectionEvent, Observer } from "xstate";
+import { guardHooks } from "./hook_guard.ts";
 import { consoleLogger, type Logger, type MetricsRecorder } from "./observability.ts";
+import {
+  checkLogger,
+  checkMetrics,
+  integerOption,
+  objectOption,
+  rejectUnknownOptions,
+} from "./option_checks.ts";
 
 /** How the client treats the server's notify-keyspace-events setting. */
 export type KeyspaceConfigMode = "merge" | "force" | "skip";
@@ -100,19 +108,54 @@ export const DEFAULTS = {
 
 const KEYSPACE_MODES: readonly KeyspaceConfigMode[] = ["merge", "force", "skip"];
 
+/** Every option's name: anything else is refused, with the closest of these suggested. */
+const OPTION_NAMES = [
+  "consumerId",
+  "heartbeatMs",
+  "lbsIdleMs",
+  "lbsRecoveryCount",
+  "bufferSize",
+  "retry",
+  "keyspaceConfig",
+  "sweepIntervalMs",
+  "reconcileIntervalMs",
+  "maxLbsEntryBytes",
+  "lbsBatchSize",
+  "lbsBlockMs",
+  "maxOwnedStreams",
+  "logger",
+  "metrics",
+  "inspect",
+  "stateFeed",
+  "env",
+] as const satisfies readonly (keyof StreamClientOptions)[];
+
+// An option added to StreamClientOptions but not to OPTION_NAMES would be refused: tsc fails here.
+const everyOptionListed: Exclude<keyof StreamClientOptions, (typeof OPTION_NAMES)[number]> extends
+  never ? true : never = true;
+void everyOptionListed;
+
+const RETRY_NAMES = ["maxRetries", "initialDelayMs", "maxDelayMs"] as const satisfies readonly (
+  keyof RetryOptions
+)[];
+
 /**
- * Applies defaults and checks every option.
- * @throws {TypeError} when an option has the wrong type.
+ * Applies defaults and checks every option. The logger and the recorder come
+ * back wrapped in the hook guard: nothing they throw reaches the library.
+ * @throws {TypeError} when an option is unknown (the closest known one is
+ *   named), has the wrong type, or a logger lacks a method.
  * @throws {RangeError} when a number is out of its allowed range.
  */
 export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("options must be an object");
   }
+  rejectUnknownOptions("option", options, OPTION_NAMES);
   const heartbeatMs = integer("heartbeatMs", options.heartbeatMs, DEFAULTS.heartbeatMs, 20);
   const lbsIdleMs = integer("lbsIdleMs", options.lbsIdleMs, DEFAULTS.lbsIdleMs, 2 * heartbeatMs);
   const retry = options.retry ?? {};
-  if (typeof retry !== "object" || retry === null) throw new TypeError("retry must be an object");
+  objectOption("retry", retry);
+  rejectUnknownOptions("retry option", retry, RETRY_NAMES);
   const maxRetries = integer("retry.maxRetries", retry.maxRetries, DEFAULTS.retry.maxRetries, -1);
   const initialDelayMs = integer(
     "retry.initialDelayMs",
@@ -132,6 +175,15 @@ export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptio
       `keyspaceConfig must be one of ${KEYSPACE_MODES.join(", ")}; got ${String(keyspaceConfig)}`,
     );
   }
+  if (options.consumerId !== undefined && typeof options.consumerId !== "string") {
+    throw new TypeError(`consumerId must be a string; got ${typeof options.consumerId}`);
+  }
+  objectOption("env", options.env);
+  const logger = options.logger ?? consoleLogger;
+  checkLogger("logger", logger);
+  const metrics = options.metrics ?? {};
+  checkMetrics("metrics", metrics);
+  const hooks = guardHooks(logger, metrics);
   return {
     heartbeatMs,
     lbsIdleMs,
@@ -167,9 +219,9 @@ export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptio
     maxOwnedStreams: options.maxOwnedStreams === Infinity
       ? Infinity
       : integer("maxOwnedStreams", options.maxOwnedStreams, DEFAULTS.maxOwnedStreams, 1),
-    logger: options.logger ?? consoleLogger,
-    metrics: options.metrics ?? {},
-    inspect: inspectOption(options.inspect),
+    logger: hooks.logger,
+    metrics: hooks.metrics,
+    inspect: hooks.inspect(inspectOption(options.inspect)),
     stateFeed: stateFeedOption(options.stateFeed),
   };
 }
@@ -190,11 +242,4 @@ function stateFeedOption(feed: unknown): ResolvedOptions["stateFeed"] {
   return { maxLength: integer("stateFeed.maxLength", maxLength, DEFAULTS.stateFeedMaxLength, 1) };
 }
 
-function integer(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`${name} must be an integer; got ${String(value)}`);
-  }
-  if (value < min) throw new RangeError(`${name} must be at least ${min}; got ${value}`);
-  return value;
-}
+const integer = integerOption;

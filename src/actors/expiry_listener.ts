@@ -19,6 +19,7 @@ import {
   noticesForLockKeys,
   type OrphanNotice,
 } from "./orphan_notices.ts";
+import { describeError } from "../errors.ts";
 
 export type ExpiryEvent = { type: "LOCKS_GONE"; notices: readonly OrphanNotice[] };
 
@@ -27,7 +28,7 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
     ({ input: runtime, sendBack }) => {
       const subscriber = runtime.redis.duplicate() as RedisClient;
       subscriber.on("error", (error: unknown) => {
-        runtime.options.logger.warn("subscriber connection error", { error: String(error) });
+        runtime.options.logger.warn("subscriber connection error", { error: describeError(error) });
       });
       // Any (re)connection may follow a Redis restart, which forgets CONFIG SET, even the first:
       // a restart can race start-up. So configure on every one (a CONFIG GET when nothing changed).
@@ -46,7 +47,9 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       const readAndTell = (keys: readonly string[]) => {
         if (keys.length === 0) return;
         void noticesForLockKeys(runtime, keys).then(tell).catch((error) =>
-          runtime.options.logger.warn("could not check expired keys", { error: String(error) })
+          runtime.options.logger.warn("could not check expired keys", {
+            error: describeError(error),
+          })
         );
       };
       /**
@@ -97,7 +100,9 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
           subscriber.subscribe(expiredEventChannel(runtime.database), onExpiredKey),
         ]);
       })().catch((error) => {
-        if (!closed) runtime.options.logger.error("subscriber failed", { error: String(error) });
+        if (!closed) {
+          runtime.options.logger.error("subscriber failed", { error: describeError(error) });
+        }
       });
       return () => {
         closed = true;

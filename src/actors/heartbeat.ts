@@ -19,6 +19,7 @@ import { withDeadline } from "./deadline.ts";
 import { refreshLbsIdle } from "./lbs_idle_refresh.ts";
 import { markClientAlive } from "./mark_alive.ts";
 import { announceOrphans, type OrphanNotice } from "./orphan_notices.ts";
+import { describeError } from "../errors.ts";
 
 export interface HeartbeatLock extends OrphanNotice {
   readonly lockKey: string;
@@ -65,7 +66,13 @@ export async function heartbeat(
   });
   // What has not answered by half the TTL counts as unanswered this time.
   const deadlineMs = Math.max(50, Math.floor(ttl / 2));
-  await withDeadline(beat, deadlineMs, "heartbeat").catch(() => {});
+  await withDeadline(beat, deadlineMs, "heartbeat").catch((error) =>
+    // Once per beat, with Redis's reason (an OOM refusal, a deadline passed).
+    options.logger.warn("heartbeat failed: locks not confirmed this beat", {
+      error: describeError(error),
+      locks: locks.length,
+    })
+  );
   const answered = extended !== undefined;
   options.metrics.recordHeartbeat?.(Date.now() - (until - ttl), locks.length, answered);
 
@@ -96,7 +103,8 @@ export async function heartbeat(
   if (lost.length > 0) {
     // Side effects of news already decided: they must not hold up the next beat.
     void Promise.all([runtime.locks.forget(lost), announceOrphans(runtime, expired)]).catch(
-      (error) => options.logger.warn("could not announce lost locks", { error: String(error) }),
+      (error) =>
+        options.logger.warn("could not announce lost locks", { error: describeError(error) }),
     );
   }
   return { answered: extended !== undefined, until, outcomes, settled };
@@ -146,7 +154,7 @@ async function settle(
     return keys;
   } catch (error) {
     runtime.options.logger.warn("could not settle locks lost in an outage", {
-      error: String(error),
+      error: describeError(error),
     });
     return [];
   }

@@ -1,6 +1,7 @@
 /** Makes sure Redis publishes expired-key events (flags E and x), as configured. */
 import type { KeyspaceConfigMode } from "../options.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { describeError } from "../errors.ts";
 
 /** The notify-keyspace-events flags the client needs: keyevent channel, expired events. */
 export const REQUIRED_FLAGS = "Ex";
@@ -31,7 +32,7 @@ export async function ensureKeyspaceEvents(
   } catch (error) {
     options.logger.warn(
       "could not configure notify-keyspace-events; takeover relies on the sweeper",
-      { error: String(error) },
+      { error: describeError(error) },
     );
     return undefined;
   }

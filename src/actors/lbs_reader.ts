@@ -19,6 +19,7 @@ import { withDeadline } from "./deadline.ts";
 import { streamMessages } from "../redis/stream_reply.ts";
 import { ensureGroup } from "./startup.ts";
 import { FairShare } from "../fair_share.ts";
+import { describeError } from "../errors.ts";
 
 export type LbsReaderEvent =
   | { type: "STREAMS_ACQUIRED"; acquisitions: readonly Acquisition[] }
@@ -80,7 +81,7 @@ async function readLoop(
         const budget = options.retry.maxRetries;
         options.logger.warn("LBS read failed; retrying", {
           attempt: failures,
-          error: String(error),
+          error: describeError(error),
         });
         if (budget !== -1 && failures > budget) {
           emit({ type: "READER_FAILED", source: "lbs-reader", error });

@@ -23,6 +23,7 @@ import { type Notification, NotificationType, terminatedNotification } from "../
 import type { ClientRuntime } from "../runtime.ts";
 import { acquiredStreamSnapshot, streamMachine } from "./stream_machine.ts";
 import type { StreamReport } from "./stream_types.ts";
+import { describeError } from "../errors.ts";
 
 export type StreamActorRef = Actor<typeof streamMachine>;
 
@@ -53,6 +54,8 @@ export interface SupervisorContext {
   /** When the sweeper looks again: sooner than its interval when a client falls due before. */
   readonly nextSweepInMs: number;
   readonly endReason: string;
+  /** The error behind `endReason` when one ended the client (start-up or a reader failed). */
+  readonly endCause?: unknown;
 }
 
 const OWNING_STATES: ReadonlySet<unknown> = new Set(["assigned", "claimed", "heartbeating"]);
@@ -252,7 +255,7 @@ export const supervisorMachine = setup({
           (error) =>
             context.runtime.options.logger.warn("could not hand back a stream", {
               dataStreamName: acquisition.dataStreamName,
-              error: String(error),
+              error: describeError(error),
             }),
         );
       }
@@ -320,7 +323,10 @@ export const supervisorMachine = setup({
         },
         onError: {
           target: "terminated",
-          actions: assign({ endReason: ({ event }) => `start-up failed: ${String(event.error)}` }),
+          actions: assign({
+            endReason: ({ event }) => `start-up failed: ${describeError(event.error)}`,
+            endCause: ({ event }) => event.error,
+          }),
         },
       },
       on: {
@@ -357,7 +363,8 @@ export const supervisorMachine = setup({
         READER_FAILED: {
           target: "terminated",
           actions: assign({
-            endReason: ({ event }) => `${event.source} gave up: ${String(event.error)}`,
+            endReason: ({ event }) => `${event.source} gave up: ${describeError(event.error)}`,
+            endCause: ({ event }) => event.error,
           }),
         },
         STOP: {

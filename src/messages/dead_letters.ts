@@ -2,6 +2,7 @@
  * Dead letters: messages that could not be processed, kept in their own
  * stream with thinrsmq's metadata fields, to peek at, replay or purge.
  */
+import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
 import { decodeEnvelope, MalformedEnvelopeError, type Message } from "./envelope.ts";
 
@@ -78,12 +79,15 @@ export class DeadLetters {
 
   constructor(redis: AnyRedisClient, options: DeadLetterOptions) {
     this.#redis = asRedisClient(redis);
+    objectOption("options", options ?? null);
+    rejectUnknownOptions("dead letter option", options, [
+      "stream",
+      "deadLetterStream",
+      "maxReplays",
+    ]);
     this.stream = options.stream;
     this.deadLetterStream = options.deadLetterStream ?? deadLetterStreamOf(options.stream);
-    this.maxReplays = options.maxReplays ?? 3;
-    if (!Number.isInteger(this.maxReplays) || this.maxReplays < 0) {
-      throw new RangeError(`maxReplays must be a whole number ≥ 0; got ${this.maxReplays}`);
-    }
+    this.maxReplays = integerOption("maxReplays", options.maxReplays, 3, 0);
   }
 
   /** Records a failed message. @returns the dead letter's id. */

@@ -28,6 +28,15 @@ import {
   type MessageOutcome,
   type MetricsRecorder,
 } from "../observability.ts";
+import { guardHooks } from "../hook_guard.ts";
+import {
+  checkLogger,
+  checkMetrics,
+  integerOption,
+  objectOption,
+  rejectUnknownOptions,
+} from "../option_checks.ts";
+import { describeError } from "../errors.ts";
 
 /** What a handler gets besides the message. */
 export interface HandlerContext {
@@ -69,7 +78,32 @@ export interface GroupConsumerOptions {
   readonly metrics?: MetricsRecorder;
 }
 
-/** Creates (does not start) a group consumer. @throws {TypeError | RangeError} on bad options. */
+const OPTION_NAMES = [
+  "stream",
+  "group",
+  "consumer",
+  "handler",
+  "batchSize",
+  "blockMs",
+  "concurrency",
+  "startId",
+  "retry",
+  "deadLetters",
+  "reaper",
+  "logger",
+  "metrics",
+] as const satisfies readonly (keyof GroupConsumerOptions)[];
+
+// An option added to GroupConsumerOptions but not to OPTION_NAMES would be refused: tsc fails here.
+const everyOptionListed: Exclude<keyof GroupConsumerOptions, (typeof OPTION_NAMES)[number]> extends
+  never ? true : never = true;
+void everyOptionListed;
+
+/**
+ * Creates (does not start) a group consumer.
+ * @throws {TypeError | RangeError} on bad options: an unknown one (the closest
+ *   known one is named), a wrong type, a logger lacking a method.
+ */
 export function createGroupConsumer(
   redis: AnyRedisClient,
   options: GroupConsumerOptions,
@@ -102,6 +136,8 @@ export class GroupConsumer {
   #reader: RedisClient | undefined;
 
   constructor(redis: RedisClient, options: GroupConsumerOptions) {
+    objectOption("options", options ?? null);
+    rejectUnknownOptions("group consumer option", options, OPTION_NAMES);
     if (typeof options?.handler !== "function") throw new TypeError("handler must be a function");
     for (const name of ["stream", "group"] as const) {
       if (typeof options[name] !== "string" || options[name] === "") {
@@ -120,8 +156,13 @@ export class GroupConsumer {
     this.#concurrency = positive("concurrency", options.concurrency ?? 1);
     this.#attemptsKey = `${this.stream}:${this.group}:attempts`;
     this.#retriesKey = `${this.stream}:${this.group}:retries`;
-    this.#logger = options.logger ?? consoleLogger;
-    this.#metrics = options.metrics ?? {};
+    const logger = options.logger ?? consoleLogger;
+    checkLogger("logger", logger);
+    const metrics = options.metrics ?? {};
+    checkMetrics("metrics", metrics);
+    ({ logger: this.#logger, metrics: this.#metrics } = guardHooks(logger, metrics));
+    objectOption("deadLetters", options.deadLetters);
+    rejectUnknownOptions("deadLetters option", options.deadLetters ?? {}, ["stream", "maxReplays"]);
     this.deadLetters = new DeadLetters(redis, {
       stream: this.stream,
       deadLetterStream: options.deadLetters?.stream,
@@ -361,7 +402,7 @@ export class GroupConsumer {
     try {
       await this.#options.handler(message, { id, attempt, signal: this.#handlerAbort.signal });
     } catch (error) {
-      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const text = describeError(error);
       const failed = Number(await this.#redis.hIncrBy(this.#attemptsKey, id, 1));
       const outcome: MessageOutcome = failed >= this.#retry.maxAttempts
         ? "dead-lettered"
@@ -397,7 +438,7 @@ export class GroupConsumer {
       stream: this.stream,
       group: this.group,
       ...fields,
-      error: describe(error),
+      error: describeError(error),
     });
   }
 
@@ -425,15 +466,8 @@ export class GroupConsumer {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a whole number ≥ 1; got ${value}`);
-  }
-  return value;
+  return integerOption(name, value, 1, 1);
 }
 
 /** Resolves when the signal aborts (so a wait on handlers that never end can still stop). */

@@ -1,6 +1,7 @@
 /** History and retention: read any range without touching a group; trim by length or id. */
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
 import { type Retention, trimOption } from "./producer.ts";
+import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 
 export interface StreamEntry {
   readonly id: string;
@@ -20,8 +21,12 @@ export interface ReplayRangeOptions {
 export async function* replayRange(
   redis: AnyRedisClient,
   stream: string,
-  { start = "-", end = "+", pageSize = 100 }: ReplayRangeOptions = {},
+  options: ReplayRangeOptions = {},
 ): AsyncGenerator<StreamEntry> {
+  objectOption("options", options);
+  rejectUnknownOptions("replay option", options, ["start", "end", "pageSize"]);
+  const { start = "-", end = "+" } = options;
+  const pageSize = integerOption("pageSize", options.pageSize, 100, 1);
   const client = asRedisClient(redis);
   let from = start;
   for (;;) {

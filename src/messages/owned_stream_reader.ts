@@ -10,6 +10,7 @@ import { fencedWrite } from "../client.ts";
 import type { StreamOwnership } from "../ownership.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
 import { streamMessages } from "../redis/stream_reply.ts";
+import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 import type { StreamEntry } from "./history.ts";
 
 export interface OwnedStreamReaderOptions {
@@ -40,9 +41,15 @@ export class OwnedStreamReader implements AsyncIterable<StreamEntry> {
   ) {
     this.#redis = asRedisClient(redis);
     this.#ownership = ownership;
+    objectOption("options", options);
+    rejectUnknownOptions("owned stream reader option", options, [
+      "checkpointKey",
+      "batchSize",
+      "blockMs",
+    ]);
     this.checkpointKey = options.checkpointKey ?? checkpointKeyOf(ownership.dataStreamName);
-    this.#batchSize = options.batchSize ?? 100;
-    this.#blockMs = options.blockMs ?? 1000;
+    this.#batchSize = integerOption("batchSize", options.batchSize, 100, 1);
+    this.#blockMs = integerOption("blockMs", options.blockMs, 1000, 1);
   }
 
   /** The last committed id ("0-0" when nothing was committed yet). */

@@ -1,6 +1,7 @@
 /** Publishing envelopes, with retention by MAXLEN ~ or MINID ~. */
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
 import { encodeEnvelope, type MessageInput } from "./envelope.ts";
+import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 
 interface XAddTrim {
   strategy: "MAXLEN" | "MINID";
@@ -20,11 +21,11 @@ export interface PublishOptions {
 /** XADD's TRIM option for a retention (approximate unless told otherwise). */
 export function trimOption(retention: Retention | undefined): XAddTrim | undefined {
   if (!retention) return undefined;
+  objectOption("retention", retention);
+  rejectUnknownOptions("retention option", retention, ["maxLen", "minId", "approximate"]);
   const strategyModifier = retention.approximate === false ? "=" as const : "~" as const;
   if ("maxLen" in retention) {
-    if (!Number.isInteger(retention.maxLen) || retention.maxLen < 0) {
-      throw new RangeError(`retention.maxLen must be a whole number ≥ 0; got ${retention.maxLen}`);
-    }
+    integerOption("retention.maxLen", retention.maxLen, 0, 0);
     return { strategy: "MAXLEN" as const, strategyModifier, threshold: retention.maxLen };
   }
   if (typeof retention.minId !== "string" || retention.minId === "") {
@@ -32,6 +33,12 @@ export function trimOption(retention: Retention | undefined): XAddTrim | undefin
   }
   // node-redis types the threshold as a number, but sends it as given: MINID needs an id.
   return { strategy: "MINID", strategyModifier, threshold: retention.minId as unknown as number };
+}
+
+function publishOptions(options: PublishOptions): PublishOptions {
+  objectOption("options", options);
+  rejectUnknownOptions("publish option", options, ["retention"]);
+  return options;
 }
 
 /**
@@ -44,7 +51,7 @@ export async function publish(
   message: MessageInput,
   options: PublishOptions = {},
 ): Promise<string> {
-  const trim = trimOption(options.retention);
+  const trim = trimOption(publishOptions(options).retention);
   return await asRedisClient(redis).xAdd(
     stream,
     "*",
@@ -63,7 +70,7 @@ export async function publishBatch(
   messages: readonly MessageInput[],
   options: PublishOptions = {},
 ): Promise<string[]> {
-  const trim = trimOption(options.retention);
+  const trim = trimOption(publishOptions(options).retention);
   const fields = messages.map((m) => encodeEnvelope(m)); // validate all before sending any
   const pipeline = asRedisClient(redis).multi();
   for (const entry of fields) pipeline.xAdd(stream, "*", entry, trim ? { TRIM: trim } : undefined);

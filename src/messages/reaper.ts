@@ -9,6 +9,15 @@
  */
 import type { RedisClient } from "../redis/client.ts";
 import type { DeadLetterReason } from "./dead_letters.ts";
+import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
+
+const REAP_OPTION_NAMES = [
+  "intervalMs",
+  "minIdleMs",
+  "maxDeliveries",
+  "pageSize",
+  "maxPages",
+] as const satisfies readonly (keyof ReapOptions)[];
 
 export interface ReapOptions {
   /** How often a pass runs. @default 5000 */
@@ -24,6 +33,8 @@ export interface ReapOptions {
 }
 
 export function resolveReapOptions(partial: Partial<ReapOptions> = {}): ReapOptions {
+  objectOption("reaper", partial);
+  rejectUnknownOptions("reaper option", partial, REAP_OPTION_NAMES);
   const options = {
     intervalMs: 5000,
     minIdleMs: 30_000,
@@ -33,9 +44,7 @@ export function resolveReapOptions(partial: Partial<ReapOptions> = {}): ReapOpti
     ...partial,
   };
   for (const [name, value] of Object.entries(options)) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`reaper.${name} must be a whole number ≥ 1; got ${value}`);
-    }
+    integerOption(`reaper.${name}`, value, 0, 1);
   }
   return options;
 }

@@ -1,4 +1,5 @@
 /** Retry options for failed handlers, and the backoff they imply. */
+import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 
 export interface RetryPolicy {
   /** Attempts before the message is dead-lettered (the first delivery counts). @default 3 */
@@ -20,12 +21,14 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 /** Checks and completes a partial policy. @throws {RangeError} naming the bad field. */
 export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPolicy {
+  objectOption("retry", partial);
+  rejectUnknownOptions("retry option", partial, Object.keys(DEFAULT_RETRY));
   const policy = { ...DEFAULT_RETRY, ...partial };
+  if (typeof policy.jitter !== "boolean") {
+    throw new TypeError(`retry.jitter must be a boolean; got ${typeof policy.jitter}`);
+  }
   for (const [name, min] of [["maxAttempts", 1], ["baseDelayMs", 0], ["maxDelayMs", 0]] as const) {
-    const value = policy[name];
-    if (!Number.isInteger(value) || value < min) {
-      throw new RangeError(`retry.${name} must be a whole number ≥ ${min}; got ${value}`);
-    }
+    integerOption(`retry.${name}`, policy[name], 0, min);
   }
   if (policy.maxDelayMs < policy.baseDelayMs) {
     throw new RangeError("retry.maxDelayMs must be at least retry.baseDelayMs");

@@ -11,6 +11,7 @@
 import type { InspectionEvent } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
 import type { Logger } from "../observability.ts";
+import { describeError } from "../errors.ts";
 import type { RedisClient } from "../redis/client.ts";
 import { TickBatch } from "../tick_batch.ts";
 import {
@@ -132,7 +133,7 @@ export class StateFeedPublisher {
         logger.warn("state feed: could not write; entries dropped until Redis answers", {
           key,
           entries: entries.length,
-          error: String(error),
+          error: describeError(error),
         });
       }
       this.#failing = true;

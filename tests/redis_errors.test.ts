@@ -1,0 +1,128 @@
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  addStream,
+  ClientClosedError,
+  createStreamClient,
+  lbsGroupName,
+  lbsStreamKey,
+  type Logger,
+  NotificationType,
+  RedisCommandError,
+} from "../mod.ts";
+import { uniqueName } from "./fixture/redis_server.ts";
+import { useRedis } from "./fixture/use_redis.ts";
+import { waitUntil, withDeadline } from "./fixture/wait.ts";
+import { NotificationLog } from "./helpers/notifications.ts";
+
+const TTL = 400;
+const timing = { heartbeatMs: TTL, lbsIdleMs: 2 * TTL };
+const OOM = /OOM command not allowed when used memory > 'maxmemory'/;
+
+function keepingLogger() {
+  const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
+  const logger: Logger = {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
+  return { logger, lines };
+}
+
+/** Asserts `error` is a RedisCommandError carrying Redis's OOM message, with node-redis's error as cause. */
+function isOomRefusal(error: unknown): true {
+  assert.ok(error instanceof RedisCommandError, `a RedisCommandError, got ${String(error)}`);
+  assert.match(error.message, OOM);
+  assert.ok(error.cause instanceof Error, "node-redis's error is the cause");
+  assert.match((error.cause as Error).message, OOM);
+  return true;
+}
+
+describe("errors from Redis", () => {
+  const db = useRedis();
+  const refuseWrites = async () => {
+    await db.redis.configSet("maxmemory-policy", "noeviction");
+    await db.redis.configSet("maxmemory", "1");
+  };
+  afterEach(async () => {
+    await db.redis.configSet("maxmemory", "0");
+  });
+
+  it("a heartbeat refused with OOM is logged with Redis's reason, at most once per beat", async () => {
+    const service = uniqueName();
+    const { logger, lines } = keepingLogger();
+    let beats = 0;
+    const client = createStreamClient(db.redis, service, {
+      ...timing,
+      logger,
+      metrics: { recordHeartbeat: () => void beats++ },
+    });
+    const log = new NotificationLog(await client.init());
+    await addStream(db.redis, service, { dataStreamName: "s", info: {} });
+    await log.next((n) => n.type === NotificationType.StreamAdded);
+    await refuseWrites();
+    const failures = () => lines.filter((l) => l.message.startsWith("heartbeat failed"));
+    const beatsBefore = beats;
+    const failuresBefore = failures().length;
+    await waitUntil(() => beats - beatsBefore >= 4, { message: "four beats under OOM" });
+    const logged = failures().slice(failuresBefore);
+    assert.ok(logged.length >= 1, "the failure is logged");
+    assert.ok(
+      logged.length <= beats - beatsBefore + 1,
+      `${logged.length} lines for ${beats - beatsBefore} beats`,
+    );
+    for (const line of logged) assert.match(String(line.fields?.error), OOM);
+    await db.redis.configSet("maxmemory", "0");
+    await client.done();
+    await log.finished;
+  });
+
+  it("fencedSet and claim refused by Redis reject with RedisCommandError carrying Redis's message", async () => {
+    const service = uniqueName();
+    const client = createStreamClient(db.redis, service, {
+      ...timing,
+      logger: keepingLogger().logger,
+    });
+    const log = new NotificationLog(await client.init());
+    await addStream(db.redis, service, { dataStreamName: "s", info: {} });
+    await log.next((n) => n.type === NotificationType.StreamAdded);
+    const idInLbs = await addStream(db.redis, uniqueName(), { dataStreamName: "other", info: {} });
+    await refuseWrites();
+    await assert.rejects(client.fencedSet("s", "target", "v"), isOomRefusal);
+    await assert.rejects(client.claim({ dataStreamName: "other", idInLbs }), isOomRefusal);
+    await db.redis.configSet("maxmemory", "0");
+    await client.done();
+    await log.finished;
+  });
+
+  it("init() refused by Redis rejects with ClientClosedError whose message and cause carry Redis's reason", async () => {
+    await refuseWrites();
+    const client = createStreamClient(db.redis, uniqueName(), {
+      ...timing,
+      logger: keepingLogger().logger,
+    });
+    await assert.rejects(client.init(), (error: unknown) => {
+      assert.ok(error instanceof ClientClosedError, String(error));
+      assert.match(error.message, OOM);
+      return isOomRefusal(error.cause);
+    });
+  });
+
+  it("StreamTerminated carries Redis's message when the LBS reader gives up", async () => {
+    const service = uniqueName();
+    const client = createStreamClient(db.redis, service, {
+      ...timing,
+      logger: keepingLogger().logger,
+      retry: { maxRetries: 0 },
+    });
+    const log = new NotificationLog(await client.init());
+    await db.redis.xGroupDestroy(lbsStreamKey(service), lbsGroupName(service));
+    const terminated = await log.next((n) => n.type === NotificationType.StreamTerminated);
+    assert.match(String(terminated.additionalInfo.info), /^lbs-reader gave up: \w+: NOGROUP /);
+    await withDeadline(log.finished, 5000, "the iterator to end");
+    await client.done();
+  });
+});
