@@ -136,28 +136,25 @@ export class RedisCommandError extends Error {
   }
 }
 
-/** The errors a caller gets as they are; anything else reached us from Redis. */
-const LIBRARY_ERRORS = [
-  AlreadyClaimedError,
-  StreamNotPendingError,
-  StreamNotOwnedError,
-  ClientClosedError,
-  DeadlineExceededError,
-  OwnershipLostError,
-  MalformedLbsEntryError,
-  RedisCommandError,
-  TypeError,
-  RangeError,
-];
-
 /**
  * The error a caller gets: one of the library's own (or a TypeError /
  * RangeError for a bad argument) as it is, anything else wrapped in a
  * RedisCommandError naming `operation`, with the original as `cause`.
  */
 export function asLibraryError(operation: string, error: unknown): Error {
-  if (LIBRARY_ERRORS.some((type) => error instanceof type)) return error as Error;
+  if (error instanceof TypeError || error instanceof RangeError || isLibraryError(error)) {
+    return error as Error;
+  }
   return new RedisCommandError(operation, { cause: error });
+}
+
+/**
+ * The library's error classes (here and in the message layer) declare `name`
+ * as a field, so their instances own it; node-redis's classes leave it to
+ * Error.prototype. That tells them apart without a list to keep in step.
+ */
+function isLibraryError(error: unknown): boolean {
+  return error instanceof Error && Object.hasOwn(error, "name") && error.name !== "Error";
 }
 
 /**
