@@ -91,7 +91,7 @@ export function layoutChart(machine: AnyStateMachine, { labels = false } = {}): 
   });
   g.setDefaultEdgeLabel(() => ({}));
   for (const s of states) {
-    g.setNode(s.id, { width: 6.6 * s.id.length + 18, height: 22 });
+    g.setNode(s.id, { width: 6.6 * s.id.length + (labels ? 18 : 12), height: 22 });
   }
   for (const e of edges) {
     g.setEdge(

@@ -259,6 +259,35 @@ function light(svg, s) {
     edge.classList.toggle("lit", on);
     edge.querySelector("path").setAttribute("marker-end", on ? "url(#arrow-lit)" : "url(#arrow)");
   }
+  const moved = `${last?.at}:${last?.to}`;
+  if (svg.dataset.moved !== moved) {
+    svg.dataset.moved = moved;
+    travel(svg, path);
+  }
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** A token that travels the transition's edges, one after the other: the actor moving. */
+function travel(svg, path) {
+  svg.querySelectorAll(".token").forEach((token) => token.remove());
+  path.forEach(([from, to], i) => {
+    const edge = svg.querySelector(`.edge[data-from="${from}"][data-to="${to}"] path`);
+    if (!edge) return;
+    const token = document.createElementNS(SVG, "circle");
+    token.setAttribute("class", "token");
+    token.setAttribute("r", "4");
+    token.setAttribute("cx", "-20");
+    const motion = document.createElementNS(SVG, "animateMotion");
+    motion.setAttribute("dur", "0.6s");
+    motion.setAttribute("begin", "indefinite");
+    motion.setAttribute("fill", "remove");
+    motion.setAttribute("path", edge.getAttribute("d"));
+    motion.addEventListener("endEvent", () => token.remove());
+    token.appendChild(motion);
+    svg.appendChild(token);
+    setTimeout(() => motion.beginElement(), i * 600);
+  });
 }
 
 /** The edges from one state to another, through a transient state when there is no direct one. */

@@ -133,7 +133,7 @@ describe("dashboard in a browser", { skip }, () => {
     assert.deepEqual(lit, Array(12).fill("heartbeating"));
   });
 
-  it("adds streams and produces events from its buttons", async () => {
+  it("adds streams, produces events, replays, claims, starts a consumer and trims from its buttons", async () => {
     await page.getByRole("button", { name: "Add streams" }).click();
     await untilCards(
       (all) => all.length === 16 && all.every((c) => c.state === "heartbeating"),
@@ -153,6 +153,11 @@ describe("dashboard in a browser", { skip }, () => {
     await page.getByRole("button", { name: "XAUTOCLAIM now" }).click();
     await page.locator("#result", { hasText: /^XAUTOCLAIM moved \d+ entries to / }).waitFor({
       timeout: 10_000,
+    });
+    await page.getByRole("combobox", { name: "Runtime" }).selectOption("deno");
+    await page.getByRole("button", { name: "Start consumer" }).click();
+    await page.locator('[data-consumer][data-runtime="deno"][data-state="alive"]').nth(1).waitFor({
+      timeout: 30_000,
     });
     await page.getByRole("textbox", { name: "Trim to length" }).fill("5");
     await page.getByRole("button", { name: "Trim" }).click();
