@@ -23,6 +23,10 @@ export function buildProgram(session: CliSession): Command {
       `Redis URL, redis:// or rediss:// (default: $REDIS_URL, else ${DEFAULT_REDIS_URL})`,
     )
     .option("--connect-timeout <ms>", "give up connecting after this long", positiveInteger, 3000)
+    .option(
+      "--tls-ca <file>",
+      "PEM file of the CA that signed the server's certificate (rediss://)",
+    )
     // Settings below are copied to every sub-command created after them.
     .exitOverride()
     .showHelpAfterError()
@@ -33,8 +37,8 @@ export function buildProgram(session: CliSession): Command {
       outputError: (text, write) => write(red(text)),
     });
   program.hook("preAction", (_, action) => {
-    const { url, connectTimeout } = action.optsWithGlobals();
-    session.options = { url, connectTimeout };
+    const { url, connectTimeout, tlsCa } = action.optsWithGlobals();
+    session.options = { url, connectTimeout, tlsCa };
   });
   registerServiceCommands(program, session);
   registerStreamCommands(program, session);

@@ -40,15 +40,21 @@ export class RedisUnreachableError extends Error {
 }
 
 /**
- * Connects and checks with a PING, all within `timeoutMs`; once connected,
+ * Connects and checks with a PING, all within `timeoutMs` (over TLS for
+ * `rediss://`, trusting `ca` when given besides the system's CAs); once connected,
  * node-redis reconnects after a blip as usual (long commands like `watch`).
  * @throws {RedisUnreachableError} naming the URL without its password.
  */
-export async function connectRedis(url: string, timeoutMs: number): Promise<RedisClient> {
+export async function connectRedis(
+  url: string,
+  timeoutMs: number,
+  { ca }: { ca?: string } = {},
+): Promise<RedisClient> {
   let connected = false;
   const client = createClient({
     url,
     socket: {
+      ...(ca === undefined ? {} : { ca }),
       connectTimeout: timeoutMs,
       reconnectStrategy: (
         retries: number,

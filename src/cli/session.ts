@@ -3,6 +3,7 @@
  * it opens on first use (and closes at the end), and the signal that SIGINT
  * aborts for long-running commands.
  */
+import { readFile } from "node:fs/promises";
 import type { RedisClient } from "../redis/client.ts";
 import type { CliIo } from "./io.ts";
 import { connectRedis, resolveRedisUrl } from "./redis_url.ts";
@@ -24,6 +25,8 @@ export type RunDashboard = (options: {
 export interface GlobalOptions {
   readonly url?: string;
   readonly connectTimeout: number;
+  /** A PEM file of the CA that signed the server's TLS certificate. */
+  readonly tlsCa?: string;
 }
 
 export class CliSession {
@@ -48,7 +51,13 @@ export class CliSession {
 
   /** The connection, opened on first use. @throws {RedisUnreachableError} */
   redis(): Promise<RedisClient> {
-    return this.#redis ??= connectRedis(this.url, this.options.connectTimeout);
+    return this.#redis ??= this.#connect();
+  }
+
+  async #connect(): Promise<RedisClient> {
+    const { tlsCa, connectTimeout } = this.options;
+    const ca = tlsCa === undefined ? undefined : await readFile(tlsCa, "utf8");
+    return await connectRedis(this.url, connectTimeout, { ca });
   }
 
   /** Closes the connection if one was opened. */
