@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -77,6 +77,7 @@ describe("dashboard in a browser", { skip }, () => {
   after(async () => {
     await browser?.close();
     await dashboard?.close();
+    if (shots) await rm(shots, { recursive: true, force: true });
   });
 
   const cards = (): Promise<Card[]> =>
