@@ -128,7 +128,7 @@ async function refreshDueEntries(
     .catch((error) =>
       runtime.options.logger.warn("could not refresh the idle time of held LBS entries", {
         entries: due.length,
-        error: String(error),
+        error: describeError(error),
       })
     );
 }
