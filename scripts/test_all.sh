@@ -17,7 +17,7 @@ step "JSR gate (deno publish --dry-run)"
 deno publish --dry-run --allow-dirty
 
 step "tests on Node $(node --version)"
-node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout=300000 $(find tests -name '*.test.ts' | sort)
+node --import tsx --test --test-concurrency=1 --test-timeout=300000 $(find tests -name '*.test.ts' | sort)
 
 step "tests on Deno $(deno --version | head -1)"
 deno test -A --no-check tests/

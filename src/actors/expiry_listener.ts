@@ -10,6 +10,7 @@
 import { type CallbackActorLogic, fromCallback } from "xstate";
 import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
+import { closeConnection } from "../redis/close_connection.ts";
 import type { ClientRuntime } from "../runtime.ts";
 import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
@@ -93,8 +94,9 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
         if (recent.seen(key) || parseLockKey(key) === undefined) return;
         if (expiredKeys.push(key) === 1) setTimeout(checkExpiredKeys, 0);
       };
+      const connecting = subscriber.connect();
       void (async () => {
-        await subscriber.connect();
+        await connecting;
         await Promise.all([
           subscriber.subscribe(orphanChannel(runtime.service), onAnnouncement),
           subscriber.subscribe(expiredEventChannel(runtime.database), onExpiredKey),
@@ -106,7 +108,7 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       });
       return () => {
         closed = true;
-        if (subscriber.isOpen) subscriber.destroy();
+        closeConnection(subscriber, connecting);
       };
     },
   );

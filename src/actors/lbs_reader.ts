@@ -18,6 +18,7 @@ import { backoffDelay, pause } from "./backoff.ts";
 import { withDeadline } from "./deadline.ts";
 import { streamMessages } from "../redis/stream_reply.ts";
 import { ensureGroup } from "./startup.ts";
+import { closeConnection } from "../redis/close_connection.ts";
 import { FairShare } from "../fair_share.ts";
 import { describeError } from "../errors.ts";
 
@@ -48,14 +49,12 @@ async function readLoop(
   const { options, queue } = runtime;
   const blocking = runtime.redis.duplicate() as RedisClient;
   blocking.on("error", () => {/* reported through the failed read below */});
-  signal.addEventListener("abort", () => {
-    if (blocking.isOpen) blocking.destroy();
-  }, { once: true });
   let failures = 0;
   // connect() keeps retrying while Redis is down, so it is awaited under a deadline
   // inside the loop: an unreachable Redis spends the retry budget like a failed read.
   const connected = blocking.connect();
   connected.catch(() => {});
+  signal.addEventListener("abort", () => closeConnection(blocking, connected), { once: true });
   const fairShare = new FairShare(runtime);
   try {
     while (!signal.aborted) {
@@ -97,7 +96,7 @@ async function readLoop(
   } catch (error) {
     if (!signal.aborted) emit({ type: "READER_FAILED", source: "lbs-reader", error });
   } finally {
-    if (blocking.isOpen) blocking.destroy();
+    closeConnection(blocking, connected);
   }
 }
 

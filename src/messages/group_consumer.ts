@@ -14,6 +14,7 @@ import { pause } from "../actors/backoff.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
 import { type DeadLetterReason, DeadLetters } from "./dead_letters.ts";
 import { DeadlineExceededError } from "../errors.ts";
+import { closeConnection } from "../redis/close_connection.ts";
 import { decodeEnvelope, MalformedEnvelopeError, type Message } from "./envelope.ts";
 import {
   reapIdleEntries,
@@ -183,11 +184,13 @@ export class GroupConsumer {
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const reader = this.#redis.duplicate() as RedisClient;
     reader.on("error", () => {});
+    let connecting: Promise<unknown> | undefined;
     try {
       await untilAborted(this.#ensureGroup(deadline.signal), deadline.signal);
-      await untilAborted(reader.connect(), deadline.signal);
+      connecting = reader.connect();
+      await untilAborted(connecting, deadline.signal);
     } catch (error) {
-      reader.destroy();
+      closeConnection(reader, connecting);
       if (!deadline.signal.aborted) throw error;
       throw new DeadlineExceededError(
         `Starting group consumer ${this.name} on "${this.stream}"`,

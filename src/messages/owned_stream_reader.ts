@@ -9,6 +9,7 @@
 import { fencedWrite } from "../client.ts";
 import type { StreamOwnership } from "../ownership.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
+import { closeConnection } from "../redis/close_connection.ts";
 import { streamMessages } from "../redis/stream_reply.ts";
 import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 import type { StreamEntry } from "./history.ts";
@@ -69,10 +70,12 @@ export class OwnedStreamReader implements AsyncIterable<StreamEntry> {
     const signal = this.#ownership.signal;
     const reader = this.#redis.duplicate() as RedisClient;
     reader.on("error", () => {});
-    const onAbort = () => reader.isOpen && reader.destroy();
+    const connecting = reader.connect();
+    connecting.catch(() => {});
+    const onAbort = () => closeConnection(reader, connecting);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      await reader.connect();
+      await connecting;
       let after = await this.checkpoint();
       while (!signal.aborted) {
         let reply;
@@ -93,7 +96,7 @@ export class OwnedStreamReader implements AsyncIterable<StreamEntry> {
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      if (reader.isOpen) reader.destroy();
+      closeConnection(reader, connecting);
     }
   }
 }
