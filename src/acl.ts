@@ -165,6 +165,7 @@ export function operatorAclRules(options: AclOptions): string[] {
     "+get",
     "+pttl",
     "+smembers",
+    "+scard",
     "+zrange",
     "+zrangebyscore",
     "+time",

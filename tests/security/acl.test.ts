@@ -5,10 +5,13 @@ import { createClient } from "redis";
 import {
   addStream,
   consumerAclRules,
+  consumerIndex,
   consumersInfo,
   createGroupConsumer,
   createStreamClient,
   groupsInfo,
+  lbsDeadLetters,
+  lbsPending,
   lbsStreamKey,
   type Logger,
   NotificationType,
@@ -19,6 +22,7 @@ import {
   readStateFeed,
   silentLogger,
   streamInfo,
+  streamOwners,
 } from "../../mod.ts";
 import type { RedisClient } from "../../src/redis/client.ts";
 import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
@@ -124,6 +128,21 @@ describe("least-privilege ACL", () => {
     assert.equal(pending.length, 1);
     assert.ok(info.length >= 1);
     assert.equal(consumers.length, 1);
+    // The service views the CLI shows (rsc owners, consumers-index, pending, dead-lbs).
+    const [owners, index, lbsEntries, lbsDead] = await Promise.all([
+      streamOwners(operator, service),
+      consumerIndex(operator, service),
+      lbsPending(operator, service),
+      lbsDeadLetters(operator, service),
+    ]);
+    assert.deepEqual(owners.map((s) => [s.dataStream, s.state, s.fence]), [[
+      "orders:eu-1",
+      "owned",
+      1,
+    ]]);
+    assert.equal(index[0]?.locks, 1);
+    assert.equal(lbsEntries[0]?.dataStream, "orders:eu-1");
+    assert.deepEqual(lbsDead, []);
     await assert.rejects(operator.xAdd(lbs, "*", { x: "1" }), /NOPERM/);
     const feed = await readStateFeed(operator, service);
     assert.ok(feed.some((entry) => entry.stream === "orders:eu-1"), "the operator reads the feed");
