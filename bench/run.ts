@@ -8,6 +8,7 @@ import { bullmqStalledRecovery } from "./takeover_bullmq.ts";
 import { machineInfo } from "./machine.ts";
 import { bareMessages, libraryMessages } from "./message_throughput.ts";
 import { bareBurst, libraryBurst } from "./burst_spread.ts";
+import { type FeedRun, feedRun } from "./state_feed_cost.ts";
 
 export type Scale = "smoke" | "default" | "full";
 
@@ -25,6 +26,7 @@ export const SCALES = {
     messages: 200,
     burstRepeats: 1,
     burstStreams: [100],
+    feedStreams: [100],
   },
   default: {
     repeats: 3,
@@ -40,6 +42,7 @@ export const SCALES = {
     messages: 20_000,
     burstRepeats: 5,
     burstStreams: [100, 1000],
+    feedStreams: [1000, 5000],
   },
   full: {
     repeats: 5,
@@ -54,6 +57,7 @@ export const SCALES = {
     messages: 100_000,
     burstRepeats: 10,
     burstStreams: [100, 1000],
+    feedStreams: [1000, 10_000],
   },
 } as const;
 
@@ -150,6 +154,7 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
     messages.push(row);
   }
   const burst = await runBurstSpread(scale, log);
+  const feed = await runStateFeedCost(scale, log);
   return {
     scale,
     machine: machineInfo(),
@@ -159,6 +164,7 @@ export async function runBenchmarks(scale: Scale, log: (line: string) => void = 
     cost,
     messages,
     burst,
+    feed,
   };
 }
 
@@ -177,6 +183,40 @@ export async function runOwnershipCost(scale: Scale, log: (line: string) => void
     }
   }
   return cost;
+}
+
+/**
+ * Scenario 7 alone (`BENCH_ONLY=feed`): the state feed's cost per transition.
+ * Runs with the feed off and on alternate; per row the medians of client and
+ * redis-server CPU per transition, and their difference.
+ */
+export async function runStateFeedCost(scale: Scale, log: (line: string) => void = console.log) {
+  const s = SCALES[scale];
+  const rows = [];
+  for (const streams of s.feedStreams) {
+    const off: FeedRun[] = [];
+    const on: FeedRun[] = [];
+    for (let r = 0; r < s.comparisonRepeats; r++) {
+      off.push(await feedRun(streams, false));
+      on.push(await feedRun(streams, true));
+    }
+    const perTransitionUs = (runs: FeedRun[], pick: (x: FeedRun) => number) =>
+      median(runs.map((x) => (1000 * pick(x)) / x.transitions));
+    const row = {
+      streams,
+      transitions: on[0]!.transitions,
+      feedEntries: Math.min(...on.map((x) => x.feedEntries)),
+      clientOffUs: perTransitionUs(off, (x) => x.clientCpuMs),
+      clientOnUs: perTransitionUs(on, (x) => x.clientCpuMs),
+      redisOffUs: perTransitionUs(off, (x) => x.redisCpuMs),
+      redisOnUs: perTransitionUs(on, (x) => x.redisCpuMs),
+      repeats: off.length,
+      date: new Date().toISOString(),
+    };
+    log(`feed ${JSON.stringify(row)}`);
+    rows.push(row);
+  }
+  return rows;
 }
 
 /**

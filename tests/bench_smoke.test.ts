@@ -13,6 +13,8 @@ describe("benchmarks (smoke)", () => {
     assert.equal(results.cost.length, 2); // without and with the idle refresh
     assert.equal(results.messages.length, 3);
     assert.equal(results.burst.length, 3);
+    assert.equal(results.feed.length, 1);
+    assert.ok(results.feed[0]!.feedEntries >= results.feed[0]!.transitions, "every transition fed");
     assert.match(renderReport(results), /# Benchmarks/);
   });
 });

@@ -44,7 +44,10 @@ function renderStates(
     const label = composite && invokes.length > 0
       ? `${state.key} (${invokes.join(", ")})`
       : state.key;
-    if (label !== state.id) lines.push(`${indent}state "${escape(label)}" as ${state.id}`);
+    // A state with a description and no declared label would show the description alone.
+    if (label !== state.id || invokes.length > 0) {
+      lines.push(`${indent}state "${escape(label)}" as ${state.id}`);
+    }
     if (composite) {
       lines.push(`${indent}state ${state.id} {`);
       const inner = indent + "  ";
@@ -61,13 +64,22 @@ function renderStates(
     }
     if (!composite) { for (const line of invokes) lines.push(`${indent}${state.id} : ${line}`); }
     if (state.kind === "final") lines.push(`${indent}${state.id} --> [*]`);
-    for (const transition of bySource.get(state.id) ?? []) {
+    for (const transition of edgesOf(state, bySource.get(state.id) ?? [])) {
       const target = transition.target ?? transition.source;
       // An edge drawn inside a composite declares its ends there: only siblings' edges go inside.
       if ((parentOf.get(target) ?? "root") === parent) lines.push(`${indent}${edge(transition)}`);
       else crossing.push(transition);
     }
   }
+}
+
+/** A composite's self-loops as one edge: Mermaid draws only one of several. */
+function edgesOf(state: DiagramState, transitions: DiagramTransition[]): DiagramTransition[] {
+  if (state.children.length === 0) return transitions;
+  const loops = transitions.filter((t) => (t.target ?? t.source) === t.source);
+  if (loops.length < 2) return transitions;
+  const loop = { source: state.id, target: state.id, label: loops.map((t) => t.label).join(", ") };
+  return [loop, ...transitions.filter((t) => !loops.includes(t))];
 }
 
 function edge(transition: DiagramTransition): string {
