@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { createClient } from "redis";
-import { runtimeCommand } from "../fixture/consumer_process.ts";
+import { currentRuntime, runtimeCommand } from "../fixture/consumer_process.ts";
 import { waitUntil } from "../fixture/wait.ts";
 
 const MAIN = fileURLToPath(new URL("../../dashboard/main.ts", import.meta.url));
@@ -86,4 +86,44 @@ describe("dashboard command", () => {
       await exited;
     }
   });
+
+  // The commands README gives, each through its own tool: a task that resolves a runtime wrongly
+  // (deno task ran node_modules/.bin/deno as a script) fails here. Run from Node only: it
+  // starts all three runtimes itself.
+  const commands: [string, string[]][] = [
+    ["npm", ["run", "demo", "--", "--port", "0", "--consumers", "0"]],
+    ["deno", ["task", "demo", "--port", "0", "--consumers", "0"]],
+    ["npm", ["run", "demo:bun", "--", "--port", "0", "--consumers", "0"]],
+  ];
+  for (const [tool, toolArgs] of commands) {
+    it(`\`${tool} ${toolArgs.slice(0, 2).join(" ")}\` prints the URL line and stops on Ctrl-C`, {
+      skip: currentRuntime() === "node" ? false : "run from Node only (it starts every runtime)",
+    }, async () => {
+      const bin = fileURLToPath(new URL("../../node_modules/.bin", import.meta.url));
+      const child = spawn(tool, toolArgs, {
+        cwd: fileURLToPath(new URL("../..", import.meta.url)),
+        env: { ...process.env, REDIS_URL: "", PATH: `${bin}:${process.env.PATH}` },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true, // its own process group, which Ctrl-C (SIGINT to the group) reaches whole
+      });
+      let output = "";
+      child.stdout!.on("data", (chunk) => (output += chunk));
+      child.stderr!.on("data", (chunk) => (output += chunk));
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        await waitUntil(() => /^dashboard: http:\/\/127\.0\.0\.1:\d+$/m.test(output), {
+          timeoutMs: 60_000,
+          message: `${tool} ${toolArgs[1]} to print the URL line`,
+        }).catch((error) => assert.fail(`${error.message}; output:\n${output}`));
+        process.kill(-child.pid!, "SIGINT");
+        await exited;
+        assert.match(output, /^dashboard: http:\/\/127\.0\.0\.1:\d+$/m);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) {
+          process.kill(-child.pid!, "SIGKILL");
+        }
+        await exited;
+      }
+    });
+  }
 });
