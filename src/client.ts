@@ -6,6 +6,7 @@
  */
 import { type Actor, type AnyActorRef, createActor, waitFor } from "xstate";
 import { type ClaimResult, Claims } from "./claims.ts";
+import { withDeadline } from "./actors/deadline.ts";
 import { processEnv, resolveConsumerId } from "./consumer_id.ts";
 import {
   asLibraryError,
@@ -130,6 +131,8 @@ export class StreamClient implements AsyncDisposable {
       });
     });
     if (!snapshot.matches("running")) {
+      // What a failed start-up had acquired is handed back first.
+      await this.#settleInFlight();
       const { endReason, endCause } = snapshot.context;
       throw new ClientClosedError(endReason, {
         cause: endCause === undefined ? undefined : asLibraryError("start-up", endCause),
@@ -212,7 +215,18 @@ export class StreamClient implements AsyncDisposable {
     await waitFor(supervisor, (s) => s.status === "done", { timeout: Infinity });
     // Once claims in flight have ended, none of them still uses Redis.
     await this.#claims.idle();
+    await this.#settleInFlight();
     await this.#feed?.idle(); // the last transitions and consumer.stopped are written
+  }
+
+  /**
+   * Waits for the work nobody awaits (hand-backs, announcements), bounded like
+   * releases: once it ends, the client sends no more commands.
+   */
+  async #settleInFlight(): Promise<void> {
+    const graceMs = Math.max(5000, 2 * this.#runtime.options.heartbeatMs);
+    await withDeadline(this.#runtime.inFlight.settled(), graceMs, "work in flight").catch(() => {});
+    await this.#runtime.orphans.idle();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

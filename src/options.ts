@@ -29,6 +29,8 @@ export interface StreamClientOptions {
   readonly lbsIdleMs?: number;
   /** Page size of start-up recovery (XAUTOCLAIM COUNT). @default 1000 */
   readonly lbsRecoveryCount?: number;
+  /** How long start-up (and its recovery) may take before init() fails. @default 60000 */
+  readonly startupTimeoutMs?: number;
   /** Notifications buffered before the LBS reader pauses. @default 500 */
   readonly bufferSize?: number;
   /** Backoff of the readers after Redis errors. */
@@ -74,6 +76,7 @@ export interface ResolvedOptions {
   readonly heartbeatMs: number;
   readonly lbsIdleMs: number;
   readonly lbsRecoveryCount: number;
+  readonly startupTimeoutMs: number;
   readonly bufferSize: number;
   readonly retry: Required<RetryOptions>;
   readonly keyspaceConfig: KeyspaceConfigMode;
@@ -94,6 +97,7 @@ export const DEFAULTS = {
   heartbeatMs: 2000,
   lbsIdleMs: 40_000,
   lbsRecoveryCount: 1000,
+  startupTimeoutMs: 60_000,
   bufferSize: 500,
   retry: { maxRetries: 5, initialDelayMs: 100, maxDelayMs: 30_000 },
   keyspaceConfig: "merge",
@@ -114,6 +118,7 @@ const OPTION_NAMES = [
   "heartbeatMs",
   "lbsIdleMs",
   "lbsRecoveryCount",
+  "startupTimeoutMs",
   "bufferSize",
   "retry",
   "keyspaceConfig",
@@ -191,6 +196,12 @@ export function resolveOptions(options: StreamClientOptions = {}): ResolvedOptio
       "lbsRecoveryCount",
       options.lbsRecoveryCount,
       DEFAULTS.lbsRecoveryCount,
+      1,
+    ),
+    startupTimeoutMs: integer(
+      "startupTimeoutMs",
+      options.startupTimeoutMs,
+      DEFAULTS.startupTimeoutMs,
       1,
     ),
     bufferSize: integer("bufferSize", options.bufferSize, DEFAULTS.bufferSize, 1),

@@ -5,6 +5,7 @@
 import { consumerIndexKey, lbsDeadLetterKey, lbsGroupName, lbsStreamKey } from "./keys.ts";
 import { LbsIdleRefresh } from "./actors/lbs_idle_refresh.ts";
 import { OrphanAnnouncer } from "./actors/orphan_notices.ts";
+import { InFlight } from "./in_flight.ts";
 import { StreamLocks } from "./lock/stream_locks.ts";
 import { ClaimShares } from "./claim_shares.ts";
 import { TakeoverClock } from "./takeover_clock.ts";
@@ -41,6 +42,19 @@ export interface ClientRuntime {
   readonly takeoverClock: TakeoverClock | undefined;
   readonly options: ResolvedOptions;
   readonly queue: NotificationQueue<Notification>;
+  /** Work started and not awaited by anyone (hand-backs, announcements): done() waits for it. */
+  readonly inFlight: InFlight;
+  /** Set in a unit's view (see cancellableRuntime): aborts when the unit is abandoned. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The runtime as one unit of work sees it: its commands carry `signal`, so
+ * those not yet sent when the unit is abandoned (deadline passed, actor
+ * stopped) are dropped by node-redis instead of going out late.
+ */
+export function cancellableRuntime(runtime: ClientRuntime, signal: AbortSignal): ClientRuntime {
+  return { ...runtime, redis: runtime.redis.withAbortSignal(signal) as RedisClient, signal };
 }
 
 export function createRuntime(
@@ -75,5 +89,6 @@ export function createRuntime(
     takeoverClock: options.metrics.recordTakeover ? new TakeoverClock() : undefined,
     options,
     queue,
+    inFlight: new InFlight(),
   };
 }

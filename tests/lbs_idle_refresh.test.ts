@@ -28,10 +28,10 @@ describe("refreshing the idle time of held LBS entries", () => {
   });
 
   it("an entry owned longer than lbsIdleMs stays with its owner when a Go consumer starts up", async () => {
-    const lbsIdleMs = 1000;
+    const lbsIdleMs = 1500;
     const owner = await startOwner(db.server, {
       logger: silentLogger,
-      heartbeatMs: 100,
+      heartbeatMs: 300,
       lbsIdleMs,
     });
     try {

@@ -11,7 +11,7 @@ import { type CallbackActorLogic, fromCallback } from "xstate";
 import { expiredEventChannel, orphanChannel, parseLockKey } from "../keys.ts";
 import type { RedisClient } from "../redis/client.ts";
 import { closeConnection } from "../redis/close_connection.ts";
-import type { ClientRuntime } from "../runtime.ts";
+import { cancellableRuntime, type ClientRuntime } from "../runtime.ts";
 import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 import {
@@ -26,8 +26,11 @@ export type ExpiryEvent = { type: "LOCKS_GONE"; notices: readonly OrphanNotice[]
 
 export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRuntime> =
   fromCallback(
-    ({ input: runtime, sendBack }) => {
-      const subscriber = runtime.redis.duplicate() as RedisClient;
+    ({ input, sendBack }) => {
+      // Once the listener is stopped, what it still had to check is not sent.
+      const stop = new AbortController();
+      const runtime = cancellableRuntime(input, stop.signal);
+      const subscriber = input.redis.duplicate() as RedisClient;
       subscriber.on("error", (error: unknown) => {
         runtime.options.logger.warn("subscriber connection error", { error: describeError(error) });
       });
@@ -108,6 +111,7 @@ export const expiryListenerActor: CallbackActorLogic<{ type: "noop" }, ClientRun
       });
       return () => {
         closed = true;
+        stop.abort();
         closeConnection(subscriber, connecting);
       };
     },
@@ -149,7 +153,7 @@ async function afterHeadStart(
 /** The lock keys nobody holds; all of them if Redis cannot say. */
 async function stillUnowned(runtime: ClientRuntime, keys: readonly string[]): Promise<string[]> {
   try {
-    const states = await runtime.locks.inspectAll(keys);
+    const states = await runtime.locks.inspectAll(keys, runtime.locks.prefix, runtime.signal);
     return keys.filter((_, i) => states[i] === INSPECT_CODE.gone);
   } catch {
     return [...keys]; // better a claim that finds the stream taken than one never tried

@@ -13,9 +13,9 @@
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { ExtendOutcome } from "../lock/stream_locks.ts";
 import type { LossReason } from "../machines/stream_types.ts";
-import type { ClientRuntime } from "../runtime.ts";
+import { cancellableRuntime, type ClientRuntime } from "../runtime.ts";
 import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
-import { withDeadline } from "./deadline.ts";
+import { cancellable } from "./deadline.ts";
 import { refreshLbsIdle } from "./lbs_idle_refresh.ts";
 import { markClientAlive } from "./mark_alive.ts";
 import { announceOrphans, type OrphanNotice } from "./orphan_notices.ts";
@@ -51,28 +51,40 @@ export interface HeartbeatOutput {
   readonly settled: string[];
 }
 
+/**
+ * One beat. `signal` aborts when the beat is abandoned (the client stops):
+ * it then sends nothing more.
+ */
 export async function heartbeat(
   { runtime, locks, unsettled = [] }: HeartbeatInput,
+  signal?: AbortSignal,
 ): Promise<HeartbeatOutput> {
   const { options } = runtime;
   const ttl = options.heartbeatMs;
   const until = Date.now() + ttl;
-  let extended: ExtendOutcome[] | undefined;
-  const beat = Promise.all([
-    runtime.locks.extendAll(locks.map((lock) => lock.lockKey), ttl),
-    markClientAlive(runtime),
-  ]).then(([outcomes]) => {
-    extended = outcomes;
-  });
   // What has not answered by half the TTL counts as unanswered this time.
   const deadlineMs = Math.max(50, Math.floor(ttl / 2));
-  await withDeadline(beat, deadlineMs, "heartbeat").catch((error) =>
-    // Once per beat, with Redis's reason (an OOM refusal, a deadline passed).
-    options.logger.warn("heartbeat failed: locks not confirmed this beat", {
-      error: describeError(error),
-      locks: locks.length,
-    })
-  );
+  const extended = await cancellable(
+    async (beat) => {
+      const [outcomes] = await Promise.all([
+        runtime.locks.extendAll(locks.map((lock) => lock.lockKey), ttl, beat),
+        markClientAlive(cancellableRuntime(runtime, beat)),
+      ]);
+      return outcomes;
+    },
+    deadlineMs,
+    "heartbeat",
+    signal,
+  ).catch((error) => {
+    // Once per beat, with Redis's reason (an OOM refusal, a deadline passed); not once stopped.
+    if (!signal?.aborted) {
+      options.logger.warn("heartbeat failed: locks not confirmed this beat", {
+        error: describeError(error),
+        locks: locks.length,
+      });
+    }
+    return undefined;
+  });
   const answered = extended !== undefined;
   options.metrics.recordHeartbeat?.(Date.now() - (until - ttl), locks.length, answered);
 
@@ -94,17 +106,21 @@ export async function heartbeat(
     return { lockKey, outcome: "unknown" };
   });
   // Bounded like the beat: a Redis that stalls now must not stop the heartbeat for good.
+  const going = extended !== undefined && !signal?.aborted;
   const [settled] = await Promise.all([
-    extended && unsettled.length > 0
-      ? withDeadline(settle(runtime, unsettled), deadlineMs, "settling").catch(() => [])
+    going && unsettled.length > 0
+      ? cancellable((s) => settle(runtime, unsettled, s), deadlineMs, "settling", signal)
+        .catch(() => [])
       : [],
-    extended ? refreshDueEntries(runtime, locks, extended, deadlineMs) : undefined,
+    going ? refreshDueEntries(runtime, locks, extended, deadlineMs, signal) : undefined,
   ]);
-  if (lost.length > 0) {
+  if (lost.length > 0 && !signal?.aborted) {
     // Side effects of news already decided: they must not hold up the next beat.
-    void Promise.all([runtime.locks.forget(lost), announceOrphans(runtime, expired)]).catch(
-      (error) =>
-        options.logger.warn("could not announce lost locks", { error: describeError(error) }),
+    runtime.inFlight.track(
+      Promise.all([runtime.locks.forget(lost), announceOrphans(runtime, expired)]).catch(
+        (error) =>
+          options.logger.warn("could not announce lost locks", { error: describeError(error) }),
+      ),
     );
   }
   return { answered: extended !== undefined, until, outcomes, settled };
@@ -120,11 +136,13 @@ async function refreshDueEntries(
   locks: readonly HeartbeatLock[],
   extended: readonly ExtendOutcome[],
   deadlineMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const held = locks.filter((_, i) => extended[i] === "held").map((lock) => lock.idInLbs);
   const due = runtime.lbsIdleRefresh.due(held);
   if (due.length === 0) return;
-  await withDeadline(refreshLbsIdle(runtime, due), deadlineMs, "refreshing LBS idle times")
+  const refresh = (s: AbortSignal) => refreshLbsIdle(cancellableRuntime(runtime, s), due);
+  await cancellable(refresh, deadlineMs, "refreshing LBS idle times", signal)
     .catch((error) =>
       runtime.options.logger.warn("could not refresh the idle time of held LBS entries", {
         entries: due.length,
@@ -137,10 +155,12 @@ async function refreshDueEntries(
 async function settle(
   runtime: ClientRuntime,
   locks: readonly HeartbeatLock[],
+  signal: AbortSignal,
 ): Promise<string[]> {
   try {
     const keys = locks.map((lock) => lock.lockKey);
-    const states = await runtime.locks.inspectAll(keys);
+    const states = await runtime.locks.inspectAll(keys, runtime.locks.prefix, signal);
+    signal.throwIfAborted();
     const orphans: HeartbeatLock[] = [];
     await Promise.all(locks.map(async (lock, i) => {
       const state = states[i]!;
@@ -150,7 +170,8 @@ async function settle(
       // Expired rather than deleted, so that Go peers hear of it too (see StreamLocks.giveUp).
       if (await runtime.locks.giveUp(lock)) orphans.push({ ...lock, released: true });
     }));
-    await Promise.all([runtime.locks.forget(keys), announceOrphans(runtime, orphans)]);
+    signal.throwIfAborted();
+    await Promise.all([runtime.locks.forget(keys, signal), announceOrphans(runtime, orphans)]);
     return keys;
   } catch (error) {
     runtime.options.logger.warn("could not settle locks lost in an outage", {
@@ -161,5 +182,5 @@ async function settle(
 }
 
 export const heartbeatActor: PromiseActorLogic<HeartbeatOutput, HeartbeatInput> = fromPromise((
-  { input },
-) => heartbeat(input));
+  { input, signal },
+) => heartbeat(input, signal));

@@ -35,7 +35,10 @@ export interface LbsReaderInput {
 export const lbsReaderActor: CallbackActorLogic<{ type: "noop" }, LbsReaderInput> = fromCallback(
   ({ input: { runtime, ownedStreams }, sendBack }) => {
     const stop = new AbortController();
-    void readLoop(runtime, ownedStreams, stop.signal, (event: LbsReaderEvent) => sendBack(event));
+    // Tracked: what it acquired as the client stopped is handed back before done() resolves.
+    runtime.inFlight.track(
+      readLoop(runtime, ownedStreams, stop.signal, (event: LbsReaderEvent) => sendBack(event)),
+    );
     return () => stop.abort();
   },
 );
@@ -87,6 +90,7 @@ async function readLoop(
           return;
         }
         await pause(backoffDelay(failures - 1, options.retry), signal);
+        if (signal.aborted) break;
         // A Redis that restarted without persistence lost the LBS and its group.
         if (String((error as Error)?.message).includes("NOGROUP")) {
           await ensureGroup(runtime).catch(() => {});
@@ -115,7 +119,7 @@ async function assignBatch(
     const held = acquisitions.filter((a): a is Acquisition => a !== undefined);
     if (held.length === 0) return;
     if (!signal.aborted) emit({ type: "STREAMS_ACQUIRED", acquisitions: held });
-    else for (const acquisition of held) void handBack(runtime, acquisition).catch(() => {});
+    else for (const acquisition of held) runtime.inFlight.track(handBack(runtime, acquisition));
   };
   const assignments = entries.map(({ id, message }) => assignEntry(runtime, id, message, "lbs"));
   try {
@@ -128,7 +132,7 @@ async function assignBatch(
     );
   } catch (error) {
     for (const assignment of assignments) {
-      assignment.then((acquisition) => deliver([acquisition]), () => {});
+      runtime.inFlight.track(assignment.then((acquisition) => deliver([acquisition])));
     }
     throw error;
   }

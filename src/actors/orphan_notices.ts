@@ -94,6 +94,11 @@ export class OrphanAnnouncer {
     this.#channel = orphanChannel(service);
   }
 
+  /** Resolves once what was announced so far is published (or failed). */
+  idle(): Promise<void> {
+    return this.#flush?.catch(() => {}) ?? Promise.resolve();
+  }
+
   /** Resolves once the notices are published. */
   announce(notices: readonly OrphanNotice[]): Promise<void> {
     if (notices.length === 0) return Promise.resolve();

@@ -78,5 +78,9 @@ export async function ackAndDelete(runtime: ClientRuntime, id: string): Promise<
 export function releaseStreamActorFor(
   runtime: ClientRuntime,
 ): PromiseActorLogic<void, ReleaseInput> {
-  return fromPromise(({ input }) => releaseStream(runtime, input));
+  return fromPromise(({ input }) => {
+    const release = releaseStream(runtime, input);
+    runtime.inFlight.track(release); // one that outlives done()'s grace period is still awaited
+    return release;
+  });
 }

@@ -4,20 +4,52 @@
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
-import type { ClientRuntime } from "../runtime.ts";
+import { cancellableRuntime, type ClientRuntime } from "../runtime.ts";
 import { assignEntry } from "./assign_entry.ts";
 import { leaveConsumerIndex } from "../scripts/consumer_liveness.ts";
 import { markClientAlive } from "./mark_alive.ts";
-import { withDeadline } from "./deadline.ts";
+import { cancellable, withDeadline } from "./deadline.ts";
+import { handBack } from "./release_stream.ts";
 import { ensureKeyspaceEvents } from "./keyspace_config.ts";
 import { createLbsGroup } from "../lbs_group.ts";
 
-export async function startup(runtime: ClientRuntime): Promise<Acquisition[]> {
+/**
+ * Starts up within `startupTimeoutMs`; `signal` aborts it (the client stops
+ * meanwhile). A start-up that fails or is abandoned sends nothing more and
+ * hands back what its recovery had acquired (also what it acquires after
+ * that, from commands already sent): no lock is left held by nobody.
+ * @throws {DeadlineExceededError} when it does not complete in time.
+ */
+export async function startup(
+  runtime: ClientRuntime,
+  signal?: AbortSignal,
+): Promise<Acquisition[]> {
+  const recovered: Acquisition[] = [];
+  let work: Promise<unknown> = Promise.resolve();
+  try {
+    return await cancellable(
+      (unit) => (work = startUp(cancellableRuntime(runtime, unit), recovered)),
+      runtime.options.startupTimeoutMs,
+      "start-up",
+      signal,
+    );
+  } catch (error) {
+    runtime.inFlight.track(
+      work.catch(() => {}).then(() =>
+        Promise.all(recovered.map((acquisition) => handBack(runtime, acquisition)))
+      ),
+    );
+    throw error;
+  }
+}
+
+async function startUp(runtime: ClientRuntime, recovered: Acquisition[]): Promise<Acquisition[]> {
   await ensureKeyspaceEvents(runtime, runtime.options.keyspaceConfig);
+  runtime.signal?.throwIfAborted();
   await ensureGroup(runtime);
   // Indexed before the first acquisition, so the sweeper can find this client's locks if it dies.
   await markClientAlive(runtime);
-  return await recoverIdleEntries(runtime);
+  return await recoverIdleEntries(runtime, recovered);
 }
 
 /**
@@ -49,10 +81,12 @@ export async function ensureGroup(runtime: ClientRuntime): Promise<void> {
  * their old consumer, for reconciliation to announce to the others) and locks
  * the streams nobody holds.
  */
-export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquisition[]> {
+export async function recoverIdleEntries(
+  runtime: ClientRuntime,
+  recovered: Acquisition[] = [],
+): Promise<Acquisition[]> {
   const { redis, options } = runtime;
   const started = Date.now();
-  const recovered: Acquisition[] = [];
   let seen = 0;
   let success = false;
   try {
@@ -75,6 +109,7 @@ export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquis
         ),
       );
       for (const acquisition of acquired) if (acquisition) recovered.push(acquisition);
+      runtime.signal?.throwIfAborted();
       if (reply.deletedMessages.length > 0) {
         options.logger.warn("LBS entries were deleted while pending", {
           ids: reply.deletedMessages,
@@ -89,8 +124,8 @@ export async function recoverIdleEntries(runtime: ClientRuntime): Promise<Acquis
 }
 
 export const startupActor: PromiseActorLogic<Acquisition[], ClientRuntime> = fromPromise((
-  { input },
-) => startup(input));
+  { input, signal },
+) => startup(input, signal));
 
 export const leaveActor: PromiseActorLogic<void, ClientRuntime> = fromPromise(({ input }) =>
   leave(input)

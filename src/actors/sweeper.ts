@@ -24,10 +24,11 @@
  */
 import { fromPromise, type PromiseActorLogic } from "xstate";
 import { consumerLocksKey, lockKey, reconcileLockKey, sweepLockKey } from "../keys.ts";
-import type { ClientRuntime } from "../runtime.ts";
+import { cancellableRuntime, type ClientRuntime } from "../runtime.ts";
 import { forgetConsumer, holdLease, overdueConsumers } from "../scripts/consumer_liveness.ts";
 import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
-import { withDeadline } from "./deadline.ts";
+import { pause } from "./backoff.ts";
+import { cancellable } from "./deadline.ts";
 import { announceOrphans, noticesForLockKeys, type OrphanNotice } from "./orphan_notices.ts";
 import { readLbsEntries } from "./read_lbs_entries.ts";
 
@@ -120,6 +121,7 @@ async function sweepConsumer(
     const { gone, foreign, alive, nextDueMs } = await inspect(runtime, client, keys);
     const notices = await noticesForLockKeys(runtime, gone);
     const unheld = [...gone, ...foreign];
+    runtime.signal?.throwIfAborted();
     await Promise.all([
       announceOrphans(runtime, notices),
       unheld.length > 0 ? redis.sRem(heldSet, unheld) : undefined,
@@ -133,7 +135,8 @@ async function sweepConsumer(
     // are about to run out, wait for them here rather than a sweep interval later.
     const soon = options.sweepIntervalMs / 2;
     if (waited + nextDueMs <= soon) {
-      await new Promise((resolve) => setTimeout(resolve, nextDueMs + 1));
+      await pause(nextDueMs + 1, runtime.signal ?? NEVER);
+      runtime.signal?.throwIfAborted();
       waited += nextDueMs + 1;
       keys = alive;
       continue;
@@ -147,7 +150,7 @@ async function sweepConsumer(
 
 /** Sorts a client's lock keys into gone, held by another client, and still alive. */
 async function inspect(runtime: ClientRuntime, client: string, keys: readonly string[]) {
-  const states = await runtime.locks.inspectAll(keys, client);
+  const states = await runtime.locks.inspectAll(keys, client, runtime.signal);
   const gone: string[] = [];
   const foreign: string[] = [];
   const alive: string[] = [];
@@ -218,11 +221,12 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
     if (page.length === 0) break;
     const names = await streamNames.namesOf(runtime, page.map((entry) => entry.id));
     const keys = page.flatMap((entry, i) => names[i] ? [lockKey(names[i], entry.id)] : []);
-    const states = await runtime.locks.inspectAll(keys);
+    const states = await runtime.locks.inspectAll(keys, runtime.locks.prefix, runtime.signal);
     const notices: OrphanNotice[] = await noticesForLockKeys(
       runtime,
       keys.filter((_, i) => states[i] === INSPECT_CODE.gone),
     );
+    runtime.signal?.throwIfAborted();
     await announceOrphans(runtime, notices);
     announced += notices.length;
     if (page.length < PENDING_PAGE) break;
@@ -231,7 +235,19 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
   return announced;
 }
 
-/** A sweep that outlives its reconcile interval is abandoned; the next one starts over. */
+/**
+ * A sweep that outlives its reconcile interval is abandoned, and so is one
+ * running when the client stops: it sends nothing more, and the next one starts over.
+ */
 export const sweeperActor: PromiseActorLogic<SweepReport, ClientRuntime> = fromPromise((
-  { input },
-) => withDeadline(sweep(input), Math.max(1000, input.options.reconcileIntervalMs), "sweep"));
+  { input, signal },
+) =>
+  cancellable(
+    (unit) => sweep(cancellableRuntime(input, unit)),
+    Math.max(1000, input.options.reconcileIntervalMs),
+    "sweep",
+    signal,
+  )
+);
+
+const NEVER = new AbortController().signal;

@@ -219,12 +219,17 @@ export class StreamLocks {
   /**
    * Extends every given lock this client holds: one script per chunk of
    * EXTEND_CHUNK keys, all issued in one tick so they travel as one pipeline.
+   * Those not yet sent when `signal` aborts are not sent.
    * @returns one outcome per key, in order.
    */
-  async extendAll(keys: readonly string[], ttlMs: number): Promise<ExtendOutcome[]> {
+  async extendAll(
+    keys: readonly string[],
+    ttlMs: number,
+    signal?: AbortSignal,
+  ): Promise<ExtendOutcome[]> {
     const codes = await runPerKey(
       extendLocks,
-      this.#redis,
+      this.#via(signal),
       keys,
       [this.prefix, ttlMs],
       EXTEND_CHUNK,
@@ -240,8 +245,17 @@ export class StreamLocks {
    * client's lock-value prefix: this client's unless said), or the TTL left.
    * Reading an expired lock makes Redis expire it and announce it at once.
    */
-  inspectAll(keys: readonly string[], holder = this.prefix): Promise<number[]> {
-    return runPerKey(inspectLocks, this.#redis, keys, [holder], EXTEND_CHUNK);
+  inspectAll(
+    keys: readonly string[],
+    holder = this.prefix,
+    signal?: AbortSignal,
+  ): Promise<number[]> {
+    return runPerKey(inspectLocks, this.#via(signal), keys, [holder], EXTEND_CHUNK);
+  }
+
+  /** The connection as a unit of work with `signal` uses it (see cancellableRuntime). */
+  #via(signal: AbortSignal | undefined): RedisClient {
+    return signal ? this.#redis.withAbortSignal(signal) as RedisClient : this.#redis;
   }
 
   /** Deletes a lock if it is still this acquisition's, and unindexes it. */
@@ -292,8 +306,8 @@ export class StreamLocks {
   }
 
   /** Unindexes locks this client no longer holds (lost, or released elsewhere). */
-  async forget(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.#redis.sRem(this.heldSetKey, [...keys]);
+  async forget(keys: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (keys.length > 0) await this.#via(signal).sRem(this.heldSetKey, [...keys]);
   }
 }
 

@@ -251,12 +251,14 @@ export const supervisorMachine = setup({
      */
     handBack: ({ context }, acquisitions: readonly Acquisition[]) => {
       for (const acquisition of acquisitions) {
-        void handBack(context.runtime, acquisition).catch(
-          (error) =>
-            context.runtime.options.logger.warn("could not hand back a stream", {
-              dataStreamName: acquisition.dataStreamName,
-              error: describeError(error),
-            }),
+        context.runtime.inFlight.track(
+          handBack(context.runtime, acquisition).catch(
+            (error) =>
+              context.runtime.options.logger.warn("could not hand back a stream", {
+                dataStreamName: acquisition.dataStreamName,
+                error: describeError(error),
+              }),
+          ),
         );
       }
     },
