@@ -3,11 +3,14 @@ import assert from "node:assert/strict";
 import {
   addStream,
   ClientClosedError,
+  createGroupConsumer,
   createStreamClient,
   lbsGroupName,
   lbsStreamKey,
   type Logger,
   NotificationType,
+  publish,
+  publishBatch,
   RedisCommandError,
 } from "../mod.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
@@ -109,6 +112,21 @@ describe("errors from Redis", () => {
       assert.match(error.message, OOM);
       return isOomRefusal(error.cause);
     });
+  });
+
+  it("the message layer's publish and group consumer start refused by Redis reject with RedisCommandError", async () => {
+    await refuseWrites();
+    const message = { type: "t", payload: "p" };
+    await assert.rejects(publish(db.redis, uniqueName(), message), isOomRefusal);
+    await assert.rejects(publishBatch(db.redis, uniqueName(), [message, message]), isOomRefusal);
+    const consumer = createGroupConsumer(db.redis, {
+      stream: uniqueName(),
+      group: "g",
+      handler: () => {},
+      logger: keepingLogger().logger,
+    });
+    await assert.rejects(consumer.start(), isOomRefusal);
+    await consumer.stop();
   });
 
   it("StreamTerminated carries Redis's message when the LBS reader gives up", async () => {

@@ -13,7 +13,7 @@ import { streamMessages } from "../redis/stream_reply.ts";
 import { pause } from "../actors/backoff.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
 import { type DeadLetterReason, DeadLetters } from "./dead_letters.ts";
-import { DeadlineExceededError } from "../errors.ts";
+import { asLibraryError, DeadlineExceededError, describeError } from "../errors.ts";
 import { closeConnection } from "../redis/close_connection.ts";
 import { decodeEnvelope, MalformedEnvelopeError, type Message } from "./envelope.ts";
 import {
@@ -37,7 +37,6 @@ import {
   objectOption,
   rejectUnknownOptions,
 } from "../option_checks.ts";
-import { describeError } from "../errors.ts";
 
 /** What a handler gets besides the message. */
 export interface HandlerContext {
@@ -191,7 +190,9 @@ export class GroupConsumer {
       await untilAborted(connecting, deadline.signal);
     } catch (error) {
       closeConnection(reader, connecting);
-      if (!deadline.signal.aborted) throw error;
+      if (!deadline.signal.aborted) {
+        throw asLibraryError(`starting group consumer ${this.name} on "${this.stream}"`, error);
+      }
       throw new DeadlineExceededError(
         `Starting group consumer ${this.name} on "${this.stream}"`,
         timeoutMs,

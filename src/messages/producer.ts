@@ -1,6 +1,7 @@
 /** Publishing envelopes, with retention by MAXLEN ~ or MINID ~. */
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
 import { encodeEnvelope, type MessageInput } from "./envelope.ts";
+import { RedisCommandError } from "../errors.ts";
 import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 
 interface XAddTrim {
@@ -57,7 +58,9 @@ export async function publish(
     "*",
     encodeEnvelope(message),
     trim ? { TRIM: trim } : undefined,
-  );
+  ).catch((error) => {
+    throw new RedisCommandError(`publishing to "${stream}"`, { cause: error });
+  });
 }
 
 /**
@@ -74,6 +77,10 @@ export async function publishBatch(
   const fields = messages.map((m) => encodeEnvelope(m)); // validate all before sending any
   const pipeline = asRedisClient(redis).multi();
   for (const entry of fields) pipeline.xAdd(stream, "*", entry, trim ? { TRIM: trim } : undefined);
-  const replies = await pipeline.execAsPipeline();
+  const replies = await pipeline.execAsPipeline().catch((error) => {
+    throw new RedisCommandError(`publishing ${messages.length} messages to "${stream}"`, {
+      cause: error,
+    });
+  });
   return replies.map((reply) => String(reply));
 }
