@@ -2,7 +2,6 @@
  * Which Redis the CLI talks to (`--url`, else `REDIS_URL`, else the local
  * default) and a connection that fails fast, named without its password.
  */
-import { createClient } from "redis";
 import type { RedisClient } from "../redis/client.ts";
 
 /** Where the CLI connects when neither `--url` nor `REDIS_URL` says. */
@@ -50,6 +49,7 @@ export async function connectRedis(
   timeoutMs: number,
   { ca }: { ca?: string } = {},
 ): Promise<RedisClient> {
+  const { createClient } = await import("redis"); // loaded when a command connects
   let connected = false;
   const client = createClient({
     url,

@@ -1,17 +1,22 @@
 /** `rsc dead peek|size|replay|replay-all|purge`: a stream's dead letters. */
 import type { Command } from "commander";
-import { DeadLetters } from "../../messages/dead_letters.ts";
 import { Progress } from "../io.ts";
 import { positiveInteger } from "../options.ts";
 import type { CliSession } from "../session.ts";
 import { table } from "../table.ts";
 import { printJson } from "./output.ts";
 
+// Library code is loaded when a command runs, so `--help` and usage errors start fast.
+const deadLetters = () => import("../../messages/dead_letters.ts");
+
 export function registerDeadCommands(program: Command, session: CliSession): void {
   const { io } = session;
   const dead = program.command("dead")
     .description("A stream's dead letters (<stream>-dead): peek, size, replay, replay-all, purge");
-  const lettersOf = async (stream: string) => new DeadLetters(await session.redis(), { stream });
+  const lettersOf = async (stream: string) => {
+    const { DeadLetters } = await deadLetters();
+    return new DeadLetters(await session.redis(), { stream });
+  };
   const groupOption = ["--group <group>", "only the dead letters of this consumer group"] as const;
 
   dead.command("peek")

@@ -1,13 +1,15 @@
 /** Commands that show the system live: watch (the state feed), diagram, dashboard. */
 import { Argument, type Command, Option } from "commander";
 import type { AnyStateMachine } from "xstate";
-import { toDot, toMermaid } from "../../diagrams/mod.ts";
-import { streamMachine, supervisorMachine } from "../../machines/public.ts";
 import type { StateFeedEntry } from "../../state_feed/entry.ts";
-import { watchStateFeed } from "../../state_feed/reader.ts";
 import { styles } from "../io.ts";
 import { nonNegativeInteger, positiveInteger } from "../options.ts";
 import { type CliSession, whenAborted } from "../session.ts";
+
+// Library code is loaded when a command runs, so `--help` and usage errors start fast.
+const diagrams = () => import("../../diagrams/mod.ts");
+const machines = () => import("../../machines/public.ts");
+const stateFeed = () => import("../../state_feed/reader.ts");
 
 export function registerLiveCommands(program: Command, session: CliSession): void {
   const { io } = session;
@@ -23,6 +25,7 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
     .option("--json", "print each entry as a JSON line")
     .addHelpText("after", "\nRuns until Ctrl-C, --count or --timeout.")
     .action(async (service: string, options) => {
+      const { watchStateFeed } = await stateFeed();
       const redis = await session.redis();
       const stops = [session.signal];
       if (options.timeout) stops.push(AbortSignal.timeout(options.timeout));
@@ -44,7 +47,11 @@ export function registerLiveCommands(program: Command, session: CliSession): voi
         "mermaid",
       ),
     )
-    .action((machine: "stream" | "supervisor", options) => {
+    .action(async (machine: "stream" | "supervisor", options) => {
+      const [{ toDot, toMermaid }, { streamMachine, supervisorMachine }] = await Promise.all([
+        diagrams(),
+        machines(),
+      ]);
       const definition: AnyStateMachine = machine === "stream" ? streamMachine : supervisorMachine;
       const render = options.format === "dot" ? toDot : toMermaid;
       io.out(render(definition).trimEnd());

@@ -1,14 +1,13 @@
 /** Commands about a service's LBS: add, owners, consumers-index, pending, dead-lbs. */
 import type { Command } from "commander";
-import { addStream } from "../../producer.ts";
-import { consumerIndex } from "../../admin/consumer_index.ts";
-import { lbsDeadLetters } from "../../admin/lbs_dead_letters.ts";
-import { lbsPending } from "../../admin/lbs_pending.ts";
-import { streamOwners } from "../../admin/stream_owners.ts";
 import { jsonObject, positiveInteger } from "../options.ts";
 import type { CliSession } from "../session.ts";
 import { duration, table } from "../table.ts";
 import { printJson } from "./output.ts";
+
+// Library code is loaded when a command runs, so `--help` and usage errors start fast.
+const admin = () => import("../../admin/mod.ts");
+const producer = () => import("../../producer.ts");
 
 export function registerServiceCommands(program: Command, session: CliSession): void {
   const { io } = session;
@@ -21,6 +20,7 @@ export function registerServiceCommands(program: Command, session: CliSession): 
     .option("--json", "print a JSON document")
     .action(async (service: string, dataStream: string, options) => {
       const redis = await session.redis();
+      const { addStream } = await producer();
       const idInLbs = await addStream(redis, service, {
         dataStreamName: dataStream,
         info: options.info,
@@ -34,6 +34,7 @@ export function registerServiceCommands(program: Command, session: CliSession): 
     .argument("<service>", "service name")
     .option("--json", "print a JSON document")
     .action(async (service: string, options) => {
+      const { streamOwners } = await admin();
       const streams = await streamOwners(await session.redis(), service);
       if (options.json) return printJson(io, { service, streams });
       io.out(table(
@@ -57,6 +58,7 @@ export function registerServiceCommands(program: Command, session: CliSession): 
     .argument("<service>", "service name")
     .option("--json", "print a JSON document")
     .action(async (service: string, options) => {
+      const { consumerIndex } = await admin();
       const consumers = await consumerIndex(await session.redis(), service);
       if (options.json) return printJson(io, { service, consumers });
       io.out(table(
@@ -78,6 +80,7 @@ export function registerServiceCommands(program: Command, session: CliSession): 
     .option("--count <n>", "at most this many entries", positiveInteger)
     .option("--json", "print a JSON document")
     .action(async (service: string, options) => {
+      const { lbsPending } = await admin();
       const pending = await lbsPending(await session.redis(), service, { count: options.count });
       if (options.json) return printJson(io, { service, pending });
       io.out(table(
@@ -93,6 +96,7 @@ export function registerServiceCommands(program: Command, session: CliSession): 
     .option("--count <n>", "at most this many", positiveInteger, 100)
     .option("--json", "print a JSON document")
     .action(async (service: string, options) => {
+      const { lbsDeadLetters } = await admin();
       const deadLetters = await lbsDeadLetters(await session.redis(), service, {
         count: options.count,
       });

@@ -1,14 +1,16 @@
 /** Commands about data streams and consumer groups: produce, consume, groups, consumers, group-pending. */
 import type { Command } from "commander";
-import { consumersInfo, groupsInfo, pendingEntries } from "../../messages/admin.ts";
 import type { Message } from "../../messages/envelope.ts";
-import { createGroupConsumer } from "../../messages/group_consumer.ts";
-import { publishBatch } from "../../messages/producer.ts";
 import { Progress } from "../io.ts";
 import { nonNegativeInteger, positiveInteger } from "../options.ts";
 import { type CliSession, whenAborted } from "../session.ts";
 import { duration, table } from "../table.ts";
 import { printJson } from "./output.ts";
+
+// Library code is loaded when a command runs, so `--help` and usage errors start fast.
+const messageAdmin = () => import("../../messages/admin.ts");
+const groupConsumer = () => import("../../messages/group_consumer.ts");
+const messageProducer = () => import("../../messages/producer.ts");
 
 /** Messages per pipeline when producing many. */
 const PRODUCE_BATCH = 1000;
@@ -26,6 +28,7 @@ export function registerStreamCommands(program: Command, session: CliSession): v
     .option("--json", "print a JSON document")
     .action(async (stream: string, options) => {
       const redis = await session.redis();
+      const { publishBatch } = await messageProducer();
       const message = { type: options.type, payload: options.payload };
       const retention = options.maxlen === undefined ? undefined : { maxLen: options.maxlen };
       const progress = new Progress(io, "produce");
@@ -57,6 +60,7 @@ export function registerStreamCommands(program: Command, session: CliSession): v
     .addHelpText("after", "\nRuns until Ctrl-C, --count or --timeout; the last ack lands first.")
     .action(async (stream: string, options) => {
       const redis = await session.redis();
+      const { createGroupConsumer } = await groupConsumer();
       let consumed = 0;
       const finished = new AbortController();
       const consumer = createGroupConsumer(redis, {
@@ -91,6 +95,7 @@ export function registerStreamCommands(program: Command, session: CliSession): v
     .argument("<stream>", "stream name")
     .option("--json", "print a JSON document")
     .action(async (stream: string, options) => {
+      const { groupsInfo } = await messageAdmin();
       const groups = await groupsInfo(await session.redis(), stream);
       if (options.json) return printJson(io, { stream, groups });
       io.out(table(
@@ -106,6 +111,7 @@ export function registerStreamCommands(program: Command, session: CliSession): v
     .argument("<group>", "consumer group")
     .option("--json", "print a JSON document")
     .action(async (stream: string, group: string, options) => {
+      const { consumersInfo } = await messageAdmin();
       const consumers = await consumersInfo(await session.redis(), stream, group);
       if (options.json) return printJson(io, { stream, group, consumers });
       io.out(table(
@@ -123,6 +129,7 @@ export function registerStreamCommands(program: Command, session: CliSession): v
     .option("--consumer <name>", "only this consumer's")
     .option("--json", "print a JSON document")
     .action(async (stream: string, group: string, options) => {
+      const { pendingEntries } = await messageAdmin();
       const pending = await pendingEntries(await session.redis(), stream, group, {
         count: options.count,
         consumer: options.consumer,
