@@ -83,6 +83,29 @@ describe("errors from Redis", () => {
     await log.finished;
   });
 
+  it("a client whose index mark Redis refuses (OOM) keeps its streams: the locks were extended", async () => {
+    const service = uniqueName();
+    const { logger } = keepingLogger();
+    let beats = 0;
+    const client = createStreamClient(db.redis, service, {
+      ...timing,
+      logger,
+      metrics: { recordHeartbeat: () => void beats++ },
+    });
+    const log = new NotificationLog(await client.init());
+    await addStream(db.redis, service, { dataStreamName: "s", info: {} });
+    await log.next((n) => n.type === NotificationType.StreamAdded);
+    await refuseWrites();
+    const beatsBefore = beats;
+    // Four TTLs: without the fix, the streams were disowned as unreachable after one.
+    await waitUntil(() => beats - beatsBefore >= 8, { message: "eight beats under OOM" });
+    assert.deepEqual(log.ofType(NotificationType.StreamDisowned), []);
+    assert.deepEqual(client.ownedStreams().map((s) => s.dataStreamName), ["s"]);
+    await db.redis.configSet("maxmemory", "0");
+    await client.done();
+    await log.finished;
+  });
+
   it("fencedSet and claim refused by Redis reject with RedisCommandError carrying Redis's message", async () => {
     const service = uniqueName();
     const client = createStreamClient(db.redis, service, {

@@ -66,11 +66,21 @@ export async function heartbeat(
   const deadlineMs = Math.max(50, Math.floor(ttl / 2));
   const extended = await cancellable(
     async (beat) => {
-      const [outcomes] = await Promise.all([
+      // The locks' answer stands on its own: a Redis refusing writes (OOM) still runs the
+      // extension script (PEXPIRE is allowed) but refuses the index's ZADD. The locks are then
+      // ours for another TTL; peers may take this client for dead, find its locks held, and wait.
+      const [outcomes, mark] = await Promise.allSettled([
         runtime.locks.extendAll(locks.map((lock) => lock.lockKey), ttl, beat),
         markClientAlive(cancellableRuntime(runtime, beat)),
       ]);
-      return outcomes;
+      if (outcomes.status === "rejected") throw outcomes.reason;
+      if (mark.status === "rejected" && !signal?.aborted) {
+        options.logger.warn("heartbeat failed to mark this client alive; its locks were extended", {
+          error: describeError(mark.reason),
+          locks: locks.length,
+        });
+      }
+      return outcomes.value;
     },
     deadlineMs,
     "heartbeat",
