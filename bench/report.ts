@@ -191,8 +191,8 @@ function renderFeed(rows: Results["feed"]): string[] {
     "transitions per stream (→ assigned → heartbeating → releasing → released). Runs with",
     "`stateFeed` off and on alternate; CPU time of the client process (user + system) and of",
     "redis-server (INFO cpu), from init() until done() resolved, per transition. The difference is",
-    "what the feed costs: XState's inspection events, one entry's encoding, and its XADD in the",
-    "turn's pipeline. Off, no observer is registered at all.",
+    "what the feed costs: XState's inspection events, one entry's encoding, and its share of a",
+    "script call that appends a turn's entries (500 a call). Off, no observer is registered at all.",
     `Medians over the runs. Measured ${rows[0]!.date.slice(0, 10)}, ${
       rows[0]!.repeats
     } runs of each.`,

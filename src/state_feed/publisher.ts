@@ -3,7 +3,8 @@
  * its own start and stop, to the service's capped feed stream. It is an
  * XState inspection observer on the supervisor's actor system (stream actors
  * join that system), so a client without the feed registers nothing at all.
- * The entries of one turn of the event loop go to Redis as one pipeline.
+ * The entries of one turn of the event loop go to Redis together: a script
+ * call per 500 of them (src/scripts/append_feed_entries.ts).
  *
  * The feed is for watching, not for correctness: a write that fails is
  * logged (once until writes succeed again) and its entries are dropped.
@@ -14,6 +15,11 @@ import type { Logger } from "../observability.ts";
 import { describeError } from "../errors.ts";
 import type { RedisClient } from "../redis/client.ts";
 import { TickBatch } from "../tick_batch.ts";
+import {
+  appendFeedArguments,
+  appendFeedEntries,
+  FEED_ENTRIES_PER_CALL,
+} from "../scripts/append_feed_entries.ts";
 import {
   CONSUMER_STARTED,
   CONSUMER_STOPPED,
@@ -119,13 +125,13 @@ export class StateFeedPublisher {
 
   async #write(entries: readonly Record<string, string>[]): Promise<void[]> {
     const { redis, key, maxLength, logger } = this.#options;
-    const trim = {
-      TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxLength },
-    } as const;
     try {
-      const pipeline = redis.multi();
-      for (const fields of entries) pipeline.xAdd(key, "*", fields, trim);
-      await pipeline.execAsPipeline();
+      const calls = [];
+      for (let at = 0; at < entries.length; at += FEED_ENTRIES_PER_CALL) {
+        const chunk = entries.slice(at, at + FEED_ENTRIES_PER_CALL);
+        calls.push(appendFeedEntries.run(redis, [key], appendFeedArguments(maxLength, chunk)));
+      }
+      await Promise.all(calls); // issued in one tick: node-redis pipelines them
       if (this.#failing) logger.info("state feed: writes succeed again", { key });
       this.#failing = false;
     } catch (error) {
