@@ -20,6 +20,7 @@ import {
 import { decodeLbsEntry } from "./lbs_entry.ts";
 import { type HeldLock, holderOf } from "./lock/stream_locks.ts";
 import { keyOfStream, type supervisorMachine } from "./machines/supervisor_machine.ts";
+import { dropAcquisitions, type DroppedStream } from "./scripts/drop_acquisitions.ts";
 import type { LbsInfo } from "./notifications.ts";
 import type { ClientRuntime } from "./runtime.ts";
 import { ItemFailure, TickBatch } from "./tick_batch.ts";
@@ -153,30 +154,33 @@ export class Claims {
     if (won.length === 0) return outcomes;
     // The entries move to us in the same round trip as the fences are drawn: the locks are ours,
     // so no other claimer moves them. XCLAIM's reply carries each entry, so Info needs no read.
-    const [fences, entries] = await Promise.all([
+    const [fences, claimed] = await Promise.all([
       Promise.allSettled(won.map(({ lock }) => locks.confirm(lock))),
       claimLbsEntries(
         this.#runtime,
         this.#runtime.consumerId,
         won.map(({ at }) => requests[at]!.idInLbs),
-      ),
+      ).then((entries) => ({ entries }), (error: unknown) => ({ error })),
     ]);
     const acquisitions: Acquisition[] = [];
-    const releases: Promise<unknown>[] = [];
+    // Claims that failed after taking their lock: nothing they wrote may stay behind.
+    const dropped: DroppedStream[] = [];
     won.forEach(({ at, lock }, i) => {
       const { dataStreamName, idInLbs } = requests[at]!;
       const fence = fences[i]!;
-      const entry = entries[i];
-      if (fence.status === "rejected") {
-        outcomes[at] = new ItemFailure(fence.reason);
-      } else if (fence.value === 0) {
-        // Lost within milliseconds of taking it: as good as losing the race. The entry it moved
-        // to us is announced again by reconciliation, as the lock is gone.
-        outcomes[at] = new ItemFailure(new AlreadyClaimedError(dataStreamName));
-      } else if (!entry) {
-        releases.push(locks.release(lock));
-        outcomes[at] = new ItemFailure(new StreamNotPendingError(dataStreamName, idInLbs));
-      } else {
+      const entry = "entries" in claimed ? claimed.entries[i] : undefined;
+      const fail = (error: unknown) => {
+        outcomes[at] = new ItemFailure(error);
+        dropped.push({ ...lock, idInLbs });
+      };
+      // Where the entry stays pending without a lock (moved to us, or XCLAIM failed), it is
+      // announced again by reconciliation, as the lock is gone.
+      if (fence.status === "rejected") fail(fence.reason);
+      // Lost within milliseconds of taking it: as good as losing the race.
+      else if (fence.value === 0) fail(new AlreadyClaimedError(dataStreamName));
+      else if ("error" in claimed) fail(claimed.error);
+      else if (!entry) fail(new StreamNotPendingError(dataStreamName, idInLbs));
+      else {
         const info = infoOf(entry.message, options.maxLbsEntryBytes);
         const fenced = { ...lock, fence: fence.value };
         acquisitions.push({ ...fenced, dataStreamName, idInLbs, info, origin: "claim" });
@@ -185,7 +189,16 @@ export class Claims {
         outcomes[at] = { dataStreamName, idInLbs, fence: fence.value, info };
       }
     });
-    await Promise.all(releases);
+    await dropAcquisitions(this.#runtime.redis, {
+      lbsStream: this.#runtime.lbsStream,
+      heldSetKey: locks.heldSetKey,
+    }, dropped).catch((error) =>
+      // Its locks run out on their own; the claims it was for have failed already.
+      options.logger.warn("could not clean up after failed claims", {
+        streams: dropped.length,
+        error: String(error),
+      })
+    );
     if (acquisitions.length === 0) return outcomes;
     const stopped = !this.#running();
     if (batch.abandoned || stopped) {

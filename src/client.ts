@@ -16,7 +16,7 @@ import {
   RedisCommandError,
   StreamNotOwnedError,
 } from "./errors.ts";
-import { fenceKey, stateFeedKey } from "./keys.ts";
+import { fenceKey, isStreamId, stateFeedKey } from "./keys.ts";
 import { keyOfStream, owningStreams, supervisorMachine } from "./machines/supervisor_machine.ts";
 import type { LbsInfo, Notification } from "./notifications.ts";
 import { NotificationQueue } from "./notification_queue.ts";
@@ -155,9 +155,16 @@ export class StreamClient implements AsyncDisposable {
   claim(payload: LbsInfo): Promise<ClaimResult> {
     try {
       this.#assertRunning();
-      const { dataStreamName, idInLbs } = payload ?? {};
-      if (typeof dataStreamName !== "string" || typeof idInLbs !== "string") {
-        throw new TypeError("claim() needs { dataStreamName, idInLbs }");
+      const { dataStreamName, idInLbs } = (payload ?? {}) as Partial<LbsInfo>;
+      if (typeof dataStreamName !== "string" || dataStreamName === "") {
+        throw new TypeError(
+          `claim() needs dataStreamName, a non-empty string; got ${describe(dataStreamName)}`,
+        );
+      }
+      if (typeof idInLbs !== "string" || !isStreamId(idInLbs)) {
+        throw new TypeError(
+          `claim() needs idInLbs, the LBS entry's id ("<ms>-<seq>"); got ${describe(idInLbs)}`,
+        );
       }
       return this.#claims.claim({ dataStreamName, idInLbs }).catch((error) => {
         throw asLibraryError(`claim of stream "${dataStreamName}"`, error);
@@ -168,7 +175,8 @@ export class StreamClient implements AsyncDisposable {
   }
 
   /**
-   * Finishes a stream: acks and deletes its LBS entry, then releases its lock.
+   * Finishes a stream: in one script, while this acquisition owns it, acks and deletes its LBS
+   * entry and deletes its lock, fence and index entry.
    * @throws {StreamNotOwnedError} when this consumer does not own it.
    * @throws {OwnershipLostError} when its lock turned out to be gone or taken:
    *   the entry is then left pending for the stream's current owner.
@@ -312,4 +320,9 @@ export async function fencedWrite(
   if (Number(written) !== 1) {
     throw new OwnershipLostError(ownership.dataStreamName, ownership.fence);
   }
+}
+
+/** A value as an error message shows it. */
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

@@ -38,6 +38,11 @@ export function lockKey(dataStreamName: string, idInLbs: string): string {
 
 const STREAM_ID = /^\d+-\d+$/;
 
+/** Whether a string is a complete stream entry id, `<ms>-<seq>`. */
+export function isStreamId(id: string): boolean {
+  return STREAM_ID.test(id);
+}
+
 /** Splits a lock key back into its stream and LBS id; undefined when it is not one. */
 export function parseLockKey(key: string): { dataStreamName: string; idInLbs: string } | undefined {
   const at = key.lastIndexOf(LOCK_KEY_SEPARATOR);
