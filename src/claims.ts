@@ -179,8 +179,10 @@ export class Claims {
       // Lost within milliseconds of taking it: as good as losing the race.
       else if (fence.value === 0) fail(new AlreadyClaimedError(dataStreamName));
       else if ("error" in claimed) fail(claimed.error);
-      else if (!entry) fail(new StreamNotPendingError(dataStreamName, idInLbs));
-      else {
+      else if (!entry) {
+        fail(new StreamNotPendingError(dataStreamName, idInLbs));
+        this.#runtime.streamNames.forget(idInLbs);
+      } else {
         const info = infoOf(entry.message, options.maxLbsEntryBytes);
         const fenced = { ...lock, fence: fence.value };
         acquisitions.push({ ...fenced, dataStreamName, idInLbs, info, origin: "claim" });

@@ -10,6 +10,7 @@ import { StreamLocks } from "./lock/stream_locks.ts";
 import { ClaimShares } from "./claim_shares.ts";
 import { TakeoverClock } from "./takeover_clock.ts";
 import type { Notification } from "./notifications.ts";
+import { StreamNameCache } from "./stream_name_cache.ts";
 import type { NotificationQueue } from "./notification_queue.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { databaseOf, type RedisClient } from "./redis/client.ts";
@@ -40,6 +41,8 @@ export interface ClientRuntime {
   readonly orphans: OrphanAnnouncer;
   /** When each orphan was announced; only when the metrics recorder takes takeover delays. */
   readonly takeoverClock: TakeoverClock | undefined;
+  /** Stream names of LBS ids, for reconciliation. */
+  readonly streamNames: StreamNameCache;
   readonly options: ResolvedOptions;
   readonly queue: NotificationQueue<Notification>;
   /** Work started and not awaited by anyone (hand-backs, announcements): done() waits for it. */
@@ -87,6 +90,7 @@ export function createRuntime(
     lbsIdleRefresh: new LbsIdleRefresh(options.lbsIdleMs, options.heartbeatMs),
     orphans: new OrphanAnnouncer(redis, service),
     takeoverClock: options.metrics.recordTakeover ? new TakeoverClock() : undefined,
+    streamNames: new StreamNameCache(),
     options,
     queue,
     inFlight: new InFlight(),

@@ -42,6 +42,7 @@ export async function releaseStream(runtime: ClientRuntime, input: ReleaseInput)
       throw error;
     }
     options.metrics.recordLockReleaseAttempt?.(dataStreamName, true);
+    runtime.streamNames.forget(idInLbs);
     return;
   }
   // A handed-over lock expires rather than being deleted, so Go peers, which listen for expired

@@ -30,7 +30,6 @@ import { INSPECT_CODE } from "../scripts/inspect_locks.ts";
 import { pause } from "./backoff.ts";
 import { cancellable } from "./deadline.ts";
 import { announceOrphans, noticesForLockKeys, type OrphanNotice } from "./orphan_notices.ts";
-import { readLbsEntries } from "./read_lbs_entries.ts";
 
 /** Overdue clients handled per sweep. */
 const OVERDUE_PAGE = 100;
@@ -168,43 +167,6 @@ async function inspect(runtime: ClientRuntime, client: string, keys: readonly st
   return { gone, foreign, alive, nextDueMs };
 }
 
-/**
- * Stream names of LBS ids, so reconciliation reads each entry once. Bounded:
- * full, it starts over.
- */
-export class StreamNameCache {
-  readonly #limit: number;
-  readonly #names = new Map<string, string | null>();
-
-  constructor(limit = 100_000) {
-    this.#limit = limit;
-  }
-
-  /** The stream name of each LBS id (null for a malformed or missing entry). */
-  async namesOf(runtime: ClientRuntime, ids: readonly string[]): Promise<Array<string | null>> {
-    const cacheKey = (id: string) => `${runtime.lbsStream}\u0000${id}`;
-    // This call's answers are kept apart: the cache may start over while it reads, or under it.
-    const names = new Map<string, string | null>();
-    for (const id of ids) {
-      const cached = this.#names.get(cacheKey(id));
-      if (cached !== undefined) names.set(id, cached);
-    }
-    const unknown = ids.filter((id) => !names.has(id));
-    const entries = await readLbsEntries(runtime, unknown);
-    unknown.forEach((id, i) => {
-      const entry = entries[i]!;
-      if (entry === "missing") return; // not cached: the entry may not be visible yet
-      const name = entry === "malformed" ? null : entry.dataStreamName;
-      names.set(id, name);
-      if (this.#names.size >= this.#limit) this.#names.clear();
-      this.#names.set(cacheKey(id), name);
-    });
-    return ids.map((id) => names.get(id) ?? null);
-  }
-}
-
-const streamNames = new StreamNameCache();
-
 async function reconcilePending(runtime: ClientRuntime): Promise<number> {
   const { redis, options } = runtime;
   let announced = 0;
@@ -219,7 +181,7 @@ async function reconcilePending(runtime: ClientRuntime): Promise<number> {
       { IDLE: options.heartbeatMs },
     );
     if (page.length === 0) break;
-    const names = await streamNames.namesOf(runtime, page.map((entry) => entry.id));
+    const names = await runtime.streamNames.namesOf(runtime, page.map((entry) => entry.id));
     const keys = page.flatMap((entry, i) => names[i] ? [lockKey(names[i], entry.id)] : []);
     const states = await runtime.locks.inspectAll(keys, runtime.locks.prefix, runtime.signal);
     const notices: OrphanNotice[] = await noticesForLockKeys(
