@@ -149,6 +149,18 @@ export function asLibraryError(operation: string, error: unknown): Error {
 }
 
 /**
+ * Runs one of the library's operations; whatever fails in it reaches the
+ * caller as {@link asLibraryError} makes it (Redis refusals as RedisCommandError).
+ */
+export async function libraryCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw asLibraryError(operation, error);
+  }
+}
+
+/**
  * The library's error classes (here and in the message layer) declare `name`
  * as a field, so their instances own it; node-redis's classes leave it to
  * Error.prototype. That tells them apart without a list to keep in step.

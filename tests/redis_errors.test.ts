@@ -3,15 +3,25 @@ import assert from "node:assert/strict";
 import {
   addStream,
   ClientClosedError,
+  consumerIndex,
+  consumersInfo,
   createGroupConsumer,
   createStreamClient,
+  DeadLetters,
+  groupsInfo,
   lbsGroupName,
+  lbsPending,
   lbsStreamKey,
   type Logger,
   NotificationType,
+  pendingEntries,
   publish,
   publishBatch,
   RedisCommandError,
+  replayRange,
+  streamInfo,
+  streamOwners,
+  trimStream,
 } from "../mod.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
@@ -165,5 +175,39 @@ describe("errors from Redis", () => {
     assert.match(String(terminated.additionalInfo.info), /^lbs-reader gave up: \w+: NOGROUP /);
     await withDeadline(log.finished, 5000, "the iterator to end");
     await client.done();
+  });
+});
+
+describe("errors from Redis in the views and the message layer", () => {
+  const db = useRedis();
+  const WRONGTYPE = /WRONGTYPE/;
+  /** Asserts `error` is a RedisCommandError carrying Redis's WRONGTYPE text, node-redis's error as cause. */
+  const isWrongType = (error: unknown): true => {
+    assert.ok(error instanceof RedisCommandError, `a RedisCommandError, got ${String(error)}`);
+    assert.match(error.message, WRONGTYPE);
+    assert.match(String((error.cause as Error)?.message), WRONGTYPE);
+    return true;
+  };
+
+  it("reads of a key holding another type reject with RedisCommandError carrying Redis's message", async () => {
+    const key = uniqueName("not-a-stream");
+    await db.redis.set(key, "a string");
+    const service = uniqueName();
+    await db.redis.set(lbsStreamKey(service), "a string");
+    await db.redis.set(`${key}-dead`, "a string");
+    await db.redis.set(`{${service}}-consumers`, "a string");
+    await assert.rejects(streamInfo(db.redis, key), isWrongType);
+    await assert.rejects(groupsInfo(db.redis, key), isWrongType);
+    await assert.rejects(consumersInfo(db.redis, key, "g"), isWrongType);
+    await assert.rejects(pendingEntries(db.redis, key, "g"), isWrongType);
+    await assert.rejects(trimStream(db.redis, key, { maxLen: 1 }), isWrongType);
+    await assert.rejects(replayRange(db.redis, key).next(), isWrongType);
+    const letters = new DeadLetters(db.redis, { stream: key });
+    await assert.rejects(letters.peek(), isWrongType);
+    await assert.rejects(letters.size(), isWrongType);
+    await assert.rejects(letters.replayAll(), isWrongType);
+    await assert.rejects(streamOwners(db.redis, service), isWrongType);
+    await assert.rejects(lbsPending(db.redis, service), isWrongType);
+    await assert.rejects(consumerIndex(db.redis, service), isWrongType);
   });
 });

@@ -1,4 +1,5 @@
 /** The consumer index of a service: each live client and the deadline of its next beat. */
+import { libraryCall } from "../errors.ts";
 import { consumerIndexKey, consumerLocksKey } from "../keys.ts";
 import { holderOf } from "../lock/stream_locks.ts";
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
@@ -28,27 +29,29 @@ export interface IndexedConsumer {
  * const overdue = (await consumerIndex(redis, "orders")).filter((c) => c.overdue);
  * ```
  */
-export async function consumerIndex(
+export function consumerIndex(
   redis: AnyRedisClient,
   service: string,
 ): Promise<IndexedConsumer[]> {
-  const client = asRedisClient(redis);
-  const [time, members] = await Promise.all([
-    client.time(),
-    client.zRangeWithScores(consumerIndexKey(service), 0, -1),
-  ]);
-  const now = serverMs(time);
-  const pipeline = client.multi();
-  for (const m of members) pipeline.sCard(consumerLocksKey(service, m.value));
-  const counts = members.length > 0 ? await pipeline.execAsPipeline() : [];
-  return members.map((m, i) => ({
-    client: m.value,
-    consumer: holderOf(m.value) ?? m.value,
-    deadline: m.score,
-    msLeft: m.score - now,
-    overdue: m.score <= now,
-    locks: Number(counts[i] ?? 0),
-  }));
+  return libraryCall(`reading the consumer index of service "${service}"`, async () => {
+    const client = asRedisClient(redis);
+    const [time, members] = await Promise.all([
+      client.time(),
+      client.zRangeWithScores(consumerIndexKey(service), 0, -1),
+    ]);
+    const now = serverMs(time);
+    const pipeline = client.multi();
+    for (const m of members) pipeline.sCard(consumerLocksKey(service, m.value));
+    const counts = members.length > 0 ? await pipeline.execAsPipeline() : [];
+    return members.map((m, i) => ({
+      client: m.value,
+      consumer: holderOf(m.value) ?? m.value,
+      deadline: m.score,
+      msLeft: m.score - now,
+      overdue: m.score <= now,
+      locks: Number(counts[i] ?? 0),
+    }));
+  });
 }
 
 function serverMs(time: unknown): number {

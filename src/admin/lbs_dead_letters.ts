@@ -1,4 +1,5 @@
 /** The dead-lettered LBS entries of a service (`<service>-input-dead`), with their reasons. */
+import { libraryCall } from "../errors.ts";
 import { lbsDeadLetterKey } from "../keys.ts";
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
 
@@ -28,23 +29,25 @@ export interface LbsDeadLetter {
  * ```
  * @param options.count at most this many (@default 100)
  */
-export async function lbsDeadLetters(
+export function lbsDeadLetters(
   redis: AnyRedisClient,
   service: string,
   { count = 100 }: { count?: number } = {},
 ): Promise<LbsDeadLetter[]> {
-  const entries = await asRedisClient(redis).xRange(lbsDeadLetterKey(service), "-", "+", {
-    COUNT: count,
+  return libraryCall(`reading the LBS dead letters of service "${service}"`, async () => {
+    const entries = await asRedisClient(redis).xRange(lbsDeadLetterKey(service), "-", "+", {
+      COUNT: count,
+    });
+    return (entries ?? []).filter((e) => e !== null).map(({ id, message: f }) => ({
+      id,
+      originalId: f.original_id ?? "",
+      reason: f.reason ?? "",
+      detail: f.detail ?? "",
+      consumer: f.consumer ?? "",
+      failedAt: f.failed_at ?? "",
+      fields: parseFields(f.fields),
+    }));
   });
-  return (entries ?? []).filter((e) => e !== null).map(({ id, message: f }) => ({
-    id,
-    originalId: f.original_id ?? "",
-    reason: f.reason ?? "",
-    detail: f.detail ?? "",
-    consumer: f.consumer ?? "",
-    failedAt: f.failed_at ?? "",
-    fields: parseFields(f.fields),
-  }));
 }
 
 function parseFields(raw: string | undefined): Record<string, string> {

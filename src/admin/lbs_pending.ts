@@ -2,6 +2,7 @@
  * The LBS pending list of a service, read with plain read commands (XPENDING,
  * XRANGE), so an operator with read-only rights can look.
  */
+import { libraryCall } from "../errors.ts";
 import { decodeLbsEntry } from "../lbs_entry.ts";
 import { lbsGroupName, lbsStreamKey } from "../keys.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
@@ -91,20 +92,22 @@ export function dataStreamOf(fields: Readonly<Record<string, string>>): string |
  * ```
  * @param options.count at most this many entries (@default all)
  */
-export async function lbsPending(
+export function lbsPending(
   redis: AnyRedisClient,
   service: string,
   { count = Infinity }: { count?: number } = {},
 ): Promise<LbsPendingEntry[]> {
-  const client = asRedisClient(redis);
-  const pending = await allPending(client, lbsStreamKey(service), lbsGroupName(service), count)
-    .catch(noGroup);
-  const names = await dataStreamsOf(client, service, pending.map((p) => p.id));
-  return pending.map((p, i) => ({
-    idInLbs: p.id,
-    dataStream: names[i] ?? null,
-    consumer: p.consumer,
-    idleMs: p.idleMs,
-    deliveries: p.deliveries,
-  }));
+  return libraryCall(`reading the LBS pending entries of service "${service}"`, async () => {
+    const client = asRedisClient(redis);
+    const pending = await allPending(client, lbsStreamKey(service), lbsGroupName(service), count)
+      .catch(noGroup);
+    const names = await dataStreamsOf(client, service, pending.map((p) => p.id));
+    return pending.map((p, i) => ({
+      idInLbs: p.id,
+      dataStream: names[i] ?? null,
+      consumer: p.consumer,
+      idleMs: p.idleMs,
+      deliveries: p.deliveries,
+    }));
+  });
 }

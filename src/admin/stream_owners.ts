@@ -3,6 +3,7 @@
  * locks, fences and pending-list state. Read with plain read commands (XRANGE,
  * XPENDING, GET, PTTL) so a read-only operator can run it.
  */
+import { libraryCall } from "../errors.ts";
 import { fenceKey, lbsGroupName, lbsStreamKey, lockKey } from "../keys.ts";
 import { holderOf } from "../lock/stream_locks.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
@@ -42,33 +43,35 @@ export interface StreamOwner {
  * for (const s of await streamOwners(redis, "orders")) console.log(s.dataStream, s.owner);
  * ```
  */
-export async function streamOwners(redis: AnyRedisClient, service: string): Promise<StreamOwner[]> {
-  const client = asRedisClient(redis);
-  const lbs = lbsStreamKey(service);
-  const [entries, pending] = await Promise.all([
-    allEntries(client, lbs),
-    allPending(client, lbs, lbsGroupName(service)).catch(noGroup),
-  ]);
-  const pendingById = new Map(pending.map((p) => [p.id, p]));
-  const streams = entries.flatMap(({ id, fields }) => {
-    const name = dataStreamOf(fields);
-    return name === null ? [] : [{ dataStream: name, idInLbs: id }];
-  });
-  const locks = await readLocks(client, streams.map((s) => lockKey(s.dataStream, s.idInLbs)));
-  return streams.map((stream, i) => {
-    const lock = locks[i]!;
-    const p = pendingById.get(stream.idInLbs);
-    const owner = lock.value === null ? null : holderOf(lock.value) ?? lock.value;
-    return {
-      ...stream,
-      state: owner !== null ? "owned" : p ? "orphaned" : "unassigned",
-      owner,
-      fence: lock.fence,
-      lockTtlMs: owner === null ? null : lock.ttlMs,
-      pendingConsumer: p?.consumer ?? null,
-      idleMs: p?.idleMs ?? null,
-      deliveries: p?.deliveries ?? null,
-    };
+export function streamOwners(redis: AnyRedisClient, service: string): Promise<StreamOwner[]> {
+  return libraryCall(`reading the stream owners of service "${service}"`, async () => {
+    const client = asRedisClient(redis);
+    const lbs = lbsStreamKey(service);
+    const [entries, pending] = await Promise.all([
+      allEntries(client, lbs),
+      allPending(client, lbs, lbsGroupName(service)).catch(noGroup),
+    ]);
+    const pendingById = new Map(pending.map((p) => [p.id, p]));
+    const streams = entries.flatMap(({ id, fields }) => {
+      const name = dataStreamOf(fields);
+      return name === null ? [] : [{ dataStream: name, idInLbs: id }];
+    });
+    const locks = await readLocks(client, streams.map((s) => lockKey(s.dataStream, s.idInLbs)));
+    return streams.map((stream, i) => {
+      const lock = locks[i]!;
+      const p = pendingById.get(stream.idInLbs);
+      const owner = lock.value === null ? null : holderOf(lock.value) ?? lock.value;
+      return {
+        ...stream,
+        state: owner !== null ? "owned" : p ? "orphaned" : "unassigned",
+        owner,
+        fence: lock.fence,
+        lockTtlMs: owner === null ? null : lock.ttlMs,
+        pendingConsumer: p?.consumer ?? null,
+        idleMs: p?.idleMs ?? null,
+        deliveries: p?.deliveries ?? null,
+      };
+    });
   });
 }
 

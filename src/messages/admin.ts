@@ -1,5 +1,6 @@
 /** Admin views of a stream and its groups: what the dashboard and CLI show. */
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
+import { libraryCall } from "../errors.ts";
 
 export interface StreamInfo {
   readonly length: number;
@@ -46,7 +47,10 @@ function entryId(entry: unknown): string | null {
 }
 
 export async function streamInfo(redis: AnyRedisClient, stream: string): Promise<StreamInfo> {
-  const reply = await asRedisClient(redis).xInfoStream(stream) as unknown as Loose;
+  const reply = await libraryCall(
+    `XINFO STREAM of "${stream}"`,
+    () => asRedisClient(redis).xInfoStream(stream),
+  ) as unknown as Loose;
   return {
     length: Number(field(reply, "length")),
     groups: Number(field(reply, "groups")),
@@ -57,7 +61,10 @@ export async function streamInfo(redis: AnyRedisClient, stream: string): Promise
 }
 
 export async function groupsInfo(redis: AnyRedisClient, stream: string): Promise<GroupInfo[]> {
-  const reply = await asRedisClient(redis).xInfoGroups(stream) as unknown as Loose[];
+  const reply = await libraryCall(
+    `XINFO GROUPS of "${stream}"`,
+    () => asRedisClient(redis).xInfoGroups(stream),
+  ) as unknown as Loose[];
   return reply.map((g) => {
     const lag = field(g, "lag");
     return {
@@ -75,7 +82,10 @@ export async function consumersInfo(
   stream: string,
   group: string,
 ): Promise<ConsumerInfo[]> {
-  const reply = await asRedisClient(redis).xInfoConsumers(stream, group) as unknown as Loose[];
+  const reply = await libraryCall(
+    `XINFO CONSUMERS of "${stream}" group "${group}"`,
+    () => asRedisClient(redis).xInfoConsumers(stream, group),
+  ) as unknown as Loose[];
   return reply.map((c) => ({
     name: String(field(c, "name")),
     pending: Number(field(c, "pending")),
@@ -90,13 +100,17 @@ export async function pendingEntries(
   group: string,
   { count = 100, consumer }: { count?: number; consumer?: string } = {},
 ): Promise<PendingEntry[]> {
-  const reply = await asRedisClient(redis).xPendingRange(
-    stream,
-    group,
-    "-",
-    "+",
-    count,
-    consumer ? { consumer } : undefined,
+  const reply = await libraryCall(
+    `XPENDING of "${stream}" group "${group}"`,
+    () =>
+      asRedisClient(redis).xPendingRange(
+        stream,
+        group,
+        "-",
+        "+",
+        count,
+        consumer ? { consumer } : undefined,
+      ),
   );
   return reply.map((p) => ({
     id: p.id,

@@ -4,6 +4,7 @@
  */
 import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
+import { libraryCall } from "../errors.ts";
 import { decodeEnvelope, MalformedEnvelopeError, type Message } from "./envelope.ts";
 
 /** Why a message was dead-lettered. */
@@ -91,8 +92,13 @@ export class DeadLetters {
   }
 
   /** Records a failed message. @returns the dead letter's id. */
-  async add(failure: FailureMetadata): Promise<string> {
-    return await this.#redis.xAdd(this.deadLetterStream, "*", this.#fieldsOf(failure));
+  add(failure: FailureMetadata): Promise<string> {
+    return this.#call(() => this.#redis.xAdd(this.deadLetterStream, "*", this.#fieldsOf(failure)));
+  }
+
+  /** Runs a step on the dead-letter stream; Redis refusals reach the caller as RedisCommandError. */
+  #call<T>(step: () => Promise<T>): Promise<T> {
+    return libraryCall(`dead letters of "${this.stream}"`, step);
   }
 
   /** The fields a dead letter is stored with (for callers batching it with an XACK). */
@@ -119,7 +125,9 @@ export class DeadLetters {
   /** The oldest `count` dead letters (of one consumer group, when given), without removing them. */
   async peek(count = 10, { group }: DeadLetterFilter = {}): Promise<DeadLetter[]> {
     if (group === undefined) {
-      const entries = await this.#redis.xRange(this.deadLetterStream, "-", "+", { COUNT: count });
+      const entries = await this.#call(() =>
+        this.#redis.xRange(this.deadLetterStream, "-", "+", { COUNT: count })
+      );
       return (entries ?? []).filter((e) => e !== null).map((e) => toDeadLetter(e.id, e.message));
     }
     const found: DeadLetter[] = [];
@@ -131,7 +139,7 @@ export class DeadLetters {
 
   /** How many dead letters there are (of one consumer group, when given: read through). */
   async size({ group }: DeadLetterFilter = {}): Promise<number> {
-    if (group === undefined) return await this.#redis.xLen(this.deadLetterStream);
+    if (group === undefined) return await this.#call(() => this.#redis.xLen(this.deadLetterStream));
     let size = 0;
     for await (const _ of this.#letters(group)) size++;
     return size;
@@ -141,14 +149,21 @@ export class DeadLetters {
   async *#letters(group: string | undefined): AsyncGenerator<DeadLetter> {
     let start = "-";
     for (;;) {
-      const page = (await this.#redis.xRange(this.deadLetterStream, start, "+", { COUNT: 100 })) ??
-        [];
+      const page = (await this.#call(() =>
+        this.#redis.xRange(this.deadLetterStream, start, "+", { COUNT: 100 })
+      )) ?? [];
       for (const entry of page) {
-        if (!entry) continue;
+        if (!entry) {
+          continue;
+        }
         const letter = toDeadLetter(entry.id, entry.message);
-        if (group === undefined || letter.consumerGroup === group) yield letter;
+        if (group === undefined || letter.consumerGroup === group) {
+          yield letter;
+        }
       }
-      if (page.length < 100) return;
+      if (page.length < 100) {
+        return;
+      }
       start = `(${page.at(-1)!.id}`;
     }
   }
@@ -159,8 +174,10 @@ export class DeadLetters {
    * @throws {ReplayRefusedError} past `maxReplays`, or when there is no envelope to replay.
    */
   async replay(deadLetterId: string): Promise<string> {
-    const [entry] = (await this.#redis.xRange(this.deadLetterStream, deadLetterId, deadLetterId)) ??
-      [];
+    const [entry] =
+      (await this.#call(() =>
+        this.#redis.xRange(this.deadLetterStream, deadLetterId, deadLetterId)
+      )) ?? [];
     if (!entry) throw new ReplayRefusedError(deadLetterId, "no such dead letter");
     const letter = toDeadLetter(entry.id, entry.message);
     if (!letter.message) {
@@ -173,10 +190,12 @@ export class DeadLetters {
     for (const name of ENVELOPE_FIELDS) {
       if (letter.fields[name] !== undefined) fields[name] = letter.fields[name]!;
     }
-    const [newId] = await this.#redis.multi()
-      .xAdd(letter.originalStream, "*", fields)
-      .xDel(this.deadLetterStream, deadLetterId)
-      .execAsPipeline();
+    const [newId] = await this.#call(() =>
+      this.#redis.multi()
+        .xAdd(letter.originalStream, "*", fields)
+        .xDel(this.deadLetterStream, deadLetterId)
+        .execAsPipeline()
+    );
     return String(newId);
   }
 
@@ -212,7 +231,7 @@ export class DeadLetters {
   ): Promise<number> {
     if (group === undefined) {
       const size = await this.size();
-      await this.#redis.del(this.deadLetterStream);
+      await this.#call(() => this.#redis.del(this.deadLetterStream));
       onProgress?.(size);
       return size;
     }
@@ -220,7 +239,7 @@ export class DeadLetters {
     let ids: string[] = [];
     const flush = async () => {
       if (ids.length === 0) return;
-      deleted += Number(await this.#redis.xDel(this.deadLetterStream, ids));
+      deleted += Number(await this.#call(() => this.#redis.xDel(this.deadLetterStream, ids)));
       ids = [];
       onProgress?.(deleted);
     };

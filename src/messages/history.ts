@@ -1,5 +1,6 @@
 /** History and retention: read any range without touching a group; trim by length or id. */
 import { type AnyRedisClient, asRedisClient } from "../redis/client.ts";
+import { libraryCall } from "../errors.ts";
 import { type Retention, trimOption } from "./producer.ts";
 import { integerOption, objectOption, rejectUnknownOptions } from "../option_checks.ts";
 
@@ -30,7 +31,10 @@ export async function* replayRange(
   const client = asRedisClient(redis);
   let from = start;
   for (;;) {
-    const page = (await client.xRange(stream, from, end, { COUNT: pageSize })) ?? [];
+    const page = (await libraryCall(
+      `XRANGE of "${stream}"`,
+      () => client.xRange(stream, from, end, { COUNT: pageSize }),
+    )) ?? [];
     for (const entry of page) if (entry) yield { id: entry.id, fields: entry.message };
     if (page.length < pageSize) return;
     from = `(${page.at(-1)!.id}`;
@@ -48,8 +52,12 @@ export async function trimStream(
 ): Promise<number> {
   const trim = trimOption(retention)!;
   return Number(
-    await asRedisClient(redis).xTrim(stream, trim.strategy, trim.threshold, {
-      strategyModifier: trim.strategyModifier,
-    }),
+    await libraryCall(
+      `XTRIM of "${stream}"`,
+      () =>
+        asRedisClient(redis).xTrim(stream, trim.strategy, trim.threshold, {
+          strategyModifier: trim.strategyModifier,
+        }),
+    ),
   );
 }

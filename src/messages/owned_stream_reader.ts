@@ -7,6 +7,7 @@
  * owner, so handlers must be idempotent.
  */
 import { fencedWrite } from "../client.ts";
+import { asLibraryError, libraryCall } from "../errors.ts";
 import type { StreamOwnership } from "../ownership.ts";
 import { type AnyRedisClient, asRedisClient, type RedisClient } from "../redis/client.ts";
 import { closeConnection } from "../redis/close_connection.ts";
@@ -55,7 +56,8 @@ export class OwnedStreamReader implements AsyncIterable<StreamEntry> {
 
   /** The last committed id ("0-0" when nothing was committed yet). */
   async checkpoint(): Promise<string> {
-    return (await this.#redis.get(this.checkpointKey)) ?? "0-0";
+    const read = () => this.#redis.get(this.checkpointKey);
+    return (await libraryCall(`reading checkpoint "${this.checkpointKey}"`, read)) ?? "0-0";
   }
 
   /**
@@ -86,7 +88,7 @@ export class OwnedStreamReader implements AsyncIterable<StreamEntry> {
           );
         } catch (error) {
           if (signal.aborted) return;
-          throw error;
+          throw asLibraryError(`reading owned stream "${this.#ownership.dataStreamName}"`, error);
         }
         for (const { id, message } of streamMessages(reply)) {
           if (signal.aborted) return;
