@@ -51,7 +51,8 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   return { url, stop };
 }
 
-async function answersPing(url: string): Promise<boolean> {
+/** Whether a redis-server answers PING at `url` (one short-lived connection). */
+export async function answersPing(url: string): Promise<boolean> {
   const client = createClient({ url, socket: { reconnectStrategy: false } });
   client.on("error", () => {});
   try {
@@ -65,7 +66,8 @@ async function answersPing(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
+/** Asks the OS for a free TCP port on loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

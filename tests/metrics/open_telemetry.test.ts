@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   AggregationTemporality,
@@ -16,10 +16,10 @@ import {
   publish,
   silentLogger,
 } from "../../mod.ts";
-import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
+import { uniqueName } from "../fixture/redis_server.ts";
+import { useRedis } from "../fixture/use_redis.ts";
 import { waitUntil } from "../fixture/wait.ts";
 import { NotificationLog } from "../helpers/notifications.ts";
-import type { RedisClient } from "../../src/redis/client.ts";
 
 /** A data point as the exporter gives it: a number for counters, `{ count, sum }` for histograms. */
 interface Point {
@@ -58,25 +58,16 @@ function total(points: readonly Point[], where: Record<string, unknown> = {}): n
 }
 
 describe("openTelemetryMetrics", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start();
-    redis = await server.connect();
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("records ownership: acquisitions, owned streams, heartbeats, claims and takeover delay", async () => {
     const otel = inMemoryMeter();
     const service = uniqueName();
     const metrics = openTelemetryMetrics(otel.meter, { service });
     const options = { heartbeatMs: 300, logger: silentLogger, metrics };
-    const first = createStreamClient(redis, service, { ...options, consumerId: "first" });
+    const first = createStreamClient(db.redis, service, { ...options, consumerId: "first" });
     const firstLog = new NotificationLog(await first.init());
-    await addStream(redis, service, { dataStreamName: "s1", info: {} });
+    await addStream(db.redis, service, { dataStreamName: "s1", info: {} });
     await firstLog.next((n) => n.type === NotificationType.StreamAdded);
 
     const acquired = await otel.points(N.acquisitions);
@@ -88,7 +79,7 @@ describe("openTelemetryMetrics", () => {
     });
 
     // A second consumer takes the stream over when the first hands it back.
-    const second = createStreamClient(redis, service, { ...options, consumerId: "second" });
+    const second = createStreamClient(db.redis, service, { ...options, consumerId: "second" });
     const secondLog = new NotificationLog(await second.init());
     await first.done();
     const expired = await secondLog.next((n) => n.type === NotificationType.StreamExpired);
@@ -113,7 +104,7 @@ describe("openTelemetryMetrics", () => {
     const stream = uniqueName("orders");
     const metrics = openTelemetryMetrics(otel.meter);
     let calls = 0;
-    const consumer = createGroupConsumer(redis, {
+    const consumer = createGroupConsumer(db.redis, {
       stream,
       group: "billing",
       blockMs: 50,
@@ -128,8 +119,8 @@ describe("openTelemetryMetrics", () => {
       },
     });
     await consumer.start();
-    await publish(redis, stream, { type: "t", payload: "good" });
-    await publish(redis, stream, { type: "t", payload: "bad" });
+    await publish(db.redis, stream, { type: "t", payload: "good" });
+    await publish(db.redis, stream, { type: "t", payload: "bad" });
     const where = {
       "messaging.system": "redis",
       "messaging.destination.name": stream,

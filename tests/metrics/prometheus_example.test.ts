@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import {
@@ -10,22 +10,13 @@ import {
   silentLogger,
 } from "../../mod.ts";
 import { prometheusMetrics, serveMetrics } from "../../examples/prometheus_metrics.ts";
-import { RedisServer, uniqueName } from "../fixture/redis_server.ts";
+import { uniqueName } from "../fixture/redis_server.ts";
+import { useRedis } from "../fixture/use_redis.ts";
 import { waitUntil } from "../fixture/wait.ts";
 import { NotificationLog } from "../helpers/notifications.ts";
-import type { RedisClient } from "../../src/redis/client.ts";
 
 describe("the prom-client example", () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  before(async () => {
-    server = await RedisServer.start();
-    redis = await server.connect();
-  });
-  after(async () => {
-    redis.destroy();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it("serves the client's and the message layer's metrics to a scrape of /metrics", async () => {
     const registry = new Registry();
@@ -35,12 +26,12 @@ describe("the prom-client example", () => {
     const scrape = async () => await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 
     const service = uniqueName();
-    const client = createStreamClient(redis, service, { logger: silentLogger, metrics });
+    const client = createStreamClient(db.redis, service, { logger: silentLogger, metrics });
     const log = new NotificationLog(await client.init());
-    await addStream(redis, service, { dataStreamName: "s1", info: {} });
+    await addStream(db.redis, service, { dataStreamName: "s1", info: {} });
     await log.next((n) => n.type === NotificationType.StreamAdded);
     const stream = uniqueName("orders");
-    const consumer = createGroupConsumer(redis, {
+    const consumer = createGroupConsumer(db.redis, {
       stream,
       group: "billing",
       blockMs: 50,
@@ -50,7 +41,7 @@ describe("the prom-client example", () => {
       handler: () => {},
     });
     await consumer.start();
-    await publish(redis, stream, { type: "t", payload: "p" });
+    await publish(db.redis, stream, { type: "t", payload: "p" });
 
     const acked = `rsc_messages_total{stream="${stream}",group="billing",outcome="acked"} 1`;
     let text = "";
