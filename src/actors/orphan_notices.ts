@@ -12,6 +12,7 @@ import { lockKey, orphanChannel, parseLockKey } from "../keys.ts";
 import type { LbsInfo } from "../notifications.ts";
 import type { RedisClient } from "../redis/client.ts";
 import type { ClientRuntime } from "../runtime.ts";
+import { dropAcquisitions, type DroppedStream } from "../scripts/drop_acquisitions.ts";
 import { readLbsEntries } from "./read_lbs_entries.ts";
 
 /** One orphaned stream: which it is, and the Info its LBS entry carries. */
@@ -135,12 +136,30 @@ export async function noticesForLockKeys(
   const parsed = keys.map(parseLockKey).filter((p) => p !== undefined);
   const entries = await readLbsEntries(runtime, parsed.map((p) => p.idInLbs));
   const notices: OrphanNotice[] = [];
+  const gone: DroppedStream[] = [];
   parsed.forEach((p, i) => {
     const entry = entries[i]!;
+    if (entry === "missing") gone.push({ lockKey: lockKey(p.dataStreamName, p.idInLbs), ...p });
     if (typeof entry === "string" || entry.dataStreamName !== p.dataStreamName) return;
     notices.push({ ...p, info: entry.info });
   });
+  if (gone.length > 0) await dropGoneStreams(runtime, gone);
   return notices;
+}
+
+/**
+ * A lock gone whose entry is gone too (finished by a Go peer, deleted by
+ * hand): its fence is deleted unless someone holds the lock again.
+ */
+async function dropGoneStreams(runtime: ClientRuntime, gone: DroppedStream[]): Promise<void> {
+  for (const { idInLbs } of gone) runtime.streamNames.forget(idInLbs);
+  const where = { lbsStream: runtime.lbsStream, heldSetKey: runtime.locks.heldSetKey };
+  await dropAcquisitions(runtime.redis, where, gone).catch((error) =>
+    runtime.options.logger.warn("could not delete the fences of finished streams", {
+      streams: gone.length,
+      error: String(error),
+    })
+  );
 }
 
 /** The lock key a notice is about. */

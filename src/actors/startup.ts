@@ -6,7 +6,8 @@ import { fromPromise, type PromiseActorLogic } from "xstate";
 import type { Acquisition } from "../acquisition.ts";
 import { cancellableRuntime, type ClientRuntime } from "../runtime.ts";
 import { assignEntry } from "./assign_entry.ts";
-import { leaveConsumerIndex } from "../scripts/consumer_liveness.ts";
+import { leaveConsumerIndex, releaseLease } from "../scripts/consumer_liveness.ts";
+import { reconcileLockKey, sweepLockKey } from "../keys.ts";
 import { markClientAlive } from "./mark_alive.ts";
 import { cancellable, withDeadline } from "./deadline.ts";
 import { handBack } from "./release_stream.ts";
@@ -54,12 +55,18 @@ async function startUp(runtime: ClientRuntime, recovered: Acquisition[]): Promis
 
 /**
  * Leaves the consumer index once every stream is released (done()); a client
- * that still holds a lock is left to the sweeper instead.
+ * that still holds a lock is left to the sweeper instead. Gives up the
+ * sweeper's and the reconciler's leases if it holds them (one call per key:
+ * they are in different slots on a cluster).
  */
 export async function leave(runtime: ClientRuntime): Promise<void> {
-  const { redis, locks } = runtime;
+  const { redis, locks, service } = runtime;
   await withDeadline(
-    leaveConsumerIndex.run(redis, [runtime.consumerIndex, locks.heldSetKey], [locks.prefix]),
+    Promise.all([
+      leaveConsumerIndex.run(redis, [runtime.consumerIndex, locks.heldSetKey], [locks.prefix]),
+      releaseLease.run(redis, [sweepLockKey(service)], [locks.prefix]),
+      releaseLease.run(redis, [reconcileLockKey(service)], [locks.prefix]),
+    ]),
     Math.max(1000, runtime.options.heartbeatMs),
     "leaving the consumer index",
   );

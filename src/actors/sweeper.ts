@@ -69,7 +69,8 @@ export async function sweep(runtime: ClientRuntime): Promise<SweepReport> {
     return { elected: false, orphans: 0, reconciled: false, nextSweepInMs };
   }
   let { orphans, nextDueInMs } = await sweepOverdueConsumers(runtime);
-  const reconcile = await redis.set(reconcileLockKey(runtime.service), runtime.consumerId, {
+  // Held under the client's own name (its lock-value prefix), so done() can give it up.
+  const reconcile = await redis.set(reconcileLockKey(runtime.service), runtime.locks.prefix, {
     NX: true,
     PX: options.reconcileIntervalMs,
   });

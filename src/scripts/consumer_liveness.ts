@@ -108,3 +108,17 @@ local t = redis.call('TIME')
 redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000, ARGV[1])
 return 0
 `);
+
+/**
+ * Gives up a lease (the sweeper's, the reconciler's) if this holder has it, so
+ * a client that stops leaves no key of its own behind, and a peer takes the
+ * role at once rather than when the lease runs out.
+ *
+ * KEYS[1] the lease key; ARGV[1] the holder
+ * Returns 1 when given up.
+ */
+export const releaseLease = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`);
