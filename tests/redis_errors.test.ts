@@ -12,7 +12,6 @@ import {
   lbsGroupName,
   lbsPending,
   lbsStreamKey,
-  type Logger,
   NotificationType,
   pendingEntries,
   publish,
@@ -26,24 +25,12 @@ import {
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil, withDeadline } from "./fixture/wait.ts";
+import { keepingLogger } from "./helpers/keeping_logger.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
 
 const TTL = 400;
 const timing = { heartbeatMs: TTL, lbsIdleMs: 2 * TTL };
 const OOM = /OOM command not allowed when used memory > 'maxmemory'/;
-
-function keepingLogger() {
-  const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    void lines.push({ level, message, fields });
-  const logger: Logger = {
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-  };
-  return { logger, lines };
-}
 
 /** Asserts `error` is a RedisCommandError carrying Redis's OOM message, with node-redis's error as cause. */
 function isOomRefusal(error: unknown): true {

@@ -14,6 +14,7 @@ import { silentLogger } from "../src/observability.ts";
 import { uniqueName } from "./fixture/redis_server.ts";
 import { useRedis } from "./fixture/use_redis.ts";
 import { waitUntil, withDeadline } from "./fixture/wait.ts";
+import { keepingLogger } from "./helpers/keeping_logger.ts";
 import { NotificationLog } from "./helpers/notifications.ts";
 
 const TTL = 400;
@@ -44,20 +45,6 @@ function throwingMetrics(): MetricsRecorder {
           throw new Error(`${String(hook)} broke`);
         },
   }) as MetricsRecorder;
-}
-
-/** A logger that keeps every line. */
-function keepingLogger() {
-  const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    void lines.push({ level, message, fields });
-  const logger: Logger = {
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-  };
-  return { logger, lines };
 }
 
 /** Asserts the lock stays held by `value` for `ms`, checking every 50 ms. */
